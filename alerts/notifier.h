@@ -1,0 +1,43 @@
+// Alert delivery: groups alerts per receiver, decides when a group is due
+// (group_wait, group_interval, repeat_interval, send_resolved), writes each
+// notification to the on-disk outbox (fsynced) before sending, and removes
+// it only after a 2xx. Retries with exponential backoff and jitter.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerts/alert.h"
+#include "checks/deadline.h"
+#include "exporter/config.h"
+#include "exporter/sample_source.h"
+
+namespace pgw {
+
+class Notifier : public SampleSource {
+ public:
+  // Loads the outbox and dedup state from `state_dir` (created if missing).
+  // A state_dir that cannot be written is logged; alerts are still
+  // evaluated and delivery is attempted from memory.
+  Notifier(const Config& config, std::string state_dir);
+  ~Notifier() override;
+
+  // Feeds the current alerts (from RuleEngine::alerts()). Creates outbox
+  // entries for groups that are due. Cheap; no network I/O.
+  void update(const std::vector<Alert>& alerts, TimePoint now);
+  // Sends outbox entries whose retry time has come, until `deadline`.
+  // Does network I/O; call from a delivery thread (serve) or once (check).
+  void deliver(Deadline deadline);
+  // Entries still waiting in the outbox.
+  size_t pending() const;
+
+  // pgwarden_notifications_total{receiver,outcome}, pgwarden_outbox_pending{receiver}.
+  void append_samples(std::vector<Sample>& out) const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgw

@@ -1,0 +1,66 @@
+// Evaluates alerting rules (the built-in pack plus [[rules]]) over the
+// latest samples with Prometheus semantics: inactive -> pending -> firing,
+// `for`, `keep_firing_for`, resolved alerts kept for a while and reported.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "alerts/alert.h"
+#include "exporter/config.h"
+#include "exporter/sample_source.h"
+
+namespace pgw {
+
+// The compiled rules of a config: the built-in pack (unless
+// [alerts] builtin = false, minus [alerts] disabled) followed by [[rules]].
+struct RuleDefinition {
+  std::string alert;
+  std::string expr;
+  Duration for_{0};
+  Duration keep_firing_for{0};
+  std::map<std::string, std::string> labels;       // includes severity
+  std::map<std::string, std::string> annotations;  // includes summary
+  bool builtin = false;
+};
+std::vector<RuleDefinition> rule_definitions(const Config& config);
+
+// Parses every rule's expression and templates. Errors carry the rule's
+// position (file:line:col of its expr) and the offset within the expression.
+std::vector<ConfigError> validate_rules(const Config& config);
+
+// Prometheus rules-file YAML (groups: [{name, rules: [...]}]) for promtool
+// and for running the same alerts in Prometheus itself.
+std::string export_rules_yaml(const Config& config);
+
+class RuleEngine : public SampleSource {
+ public:
+  // The config must have passed validate_rules().
+  explicit RuleEngine(const Config& config);
+  ~RuleEngine() override;
+
+  // Evaluates every rule against `samples` at `now` and advances states.
+  void evaluate(const std::vector<Sample>& samples, TimePoint now);
+  // Pending and firing alerts, plus resolved ones not yet expired (kept
+  // 15 minutes, as Prometheus does, so receivers learn of the resolution).
+  std::vector<Alert> alerts() const;
+  // Active (pending/firing) alerts only, for /alerts and the status page.
+  std::vector<Alert> active_alerts() const;
+
+  // State for restart/cron persistence (pending timers, firing alerts).
+  nlohmann::json save_state() const;
+  void restore_state(const nlohmann::json& state);
+
+  // pgwarden_alerts{alertname,severity,state} = 1 per active alert.
+  void append_samples(std::vector<Sample>& out) const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgw

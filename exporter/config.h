@@ -1,0 +1,195 @@
+// The configuration data model (DESIGN.md "Config (TOML)") and its loader.
+// The loader validates strictly: unknown keys, wrong types and bad values are
+// errors naming file:line:col. Secrets are never read from the TOML itself;
+// fields ending in _file name files whose contents are read at load time.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/duration.h"
+
+namespace pgw {
+
+// Where a value came from, for error messages ("aya.toml:12:5").
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const;  // "file:line:col"
+};
+
+enum class Role { Primary, Standby, Client };
+const char* role_name(Role r);
+
+struct EmbedderConfig {
+  std::string url;                   // base URL, e.g. http://127.0.0.1:8765
+  std::string probe_text = "health probe";
+  int dimension = 0;                 // expected vector length; 0 = don't check
+  Duration timeout = Duration(5000);
+};
+
+struct PatroniConfig {
+  std::string url;                   // REST API base URL, e.g. http://127.0.0.1:8008
+  Duration timeout = Duration(3000);
+};
+
+struct SshConfig {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string key_file;              // private key (secret: path only, never logged content)
+  std::string known_hosts;           // required: host keys are always verified
+  Duration timeout = Duration(5000);
+};
+
+struct NodeConfig {
+  std::string name;
+  Role role = Role::Primary;
+  std::string conninfo;              // libpq conninfo without password
+  std::string password_file;         // optional: file holding the password
+  std::string password;              // loaded from password_file; secret
+  std::vector<std::string> expected_standbys;
+  std::vector<std::string> expected_slots;
+  std::vector<std::string> sync_standbys;
+  std::optional<EmbedderConfig> embedder;
+  std::optional<PatroniConfig> patroni;
+  std::optional<SshConfig> ssh;
+  std::string data_dir;              // empty = SHOW data_directory
+  std::vector<std::string> disk_paths;
+  std::string backup_glob;
+  std::string write_queue;           // table for the sync-queue check (client nodes)
+  SourcePos pos;
+};
+
+struct EtcdConfig {
+  std::string url;
+  Duration timeout = Duration(3000);
+  SourcePos pos;
+};
+
+struct ClusterConfig {
+  std::string name;
+  std::vector<NodeConfig> nodes;
+  std::vector<EtcdConfig> etcd;
+  SourcePos pos;
+};
+
+struct QueryMetricConfig {
+  std::string column;                // result column holding the value
+  std::string name;                  // metric name (must start with pgwarden_)
+  std::string type = "gauge";        // gauge | counter
+  std::vector<std::string> labels;   // result columns used as labels
+  std::string help;
+};
+
+struct QueryConfig {
+  std::string name;
+  std::vector<Role> roles;           // empty = every role
+  std::vector<std::string> nodes;    // optional: only these node names
+  std::string sql;
+  std::vector<QueryMetricConfig> metrics;
+  std::optional<Duration> interval;  // default: exporter.interval
+  std::optional<Duration> timeout;   // default: exporter.timeout
+  SourcePos pos;
+};
+
+struct RuleConfig {
+  std::string alert;
+  std::string expr;
+  Duration for_ = Duration(0);
+  Duration keep_firing_for = Duration(0);
+  std::string severity = "warning";
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  SourcePos pos;                     // of the [[rules]] table
+  SourcePos expr_pos;                // of the expr value
+};
+
+struct ReceiverConfig {
+  std::string name;
+  std::string type;                  // webhook | slack | discord | pagerduty | alertmanager
+  std::string url;                   // secret: from url or url_file; never logged
+  std::string url_file;
+  bool send_resolved = true;
+  std::vector<std::string> group_by = {"alertname", "cluster"};
+  Duration group_wait = Duration(10000);
+  Duration group_interval = Duration(5 * 60 * 1000);
+  Duration repeat_interval = Duration(4 * 3600 * 1000);
+  Duration timeout = Duration(10000);
+  std::map<std::string, std::string> match;   // label equality filter
+  std::string hmac_secret_file;
+  std::string hmac_secret;           // loaded; secret
+  std::string routing_key_file;      // pagerduty integration key file
+  std::string routing_key;           // loaded; secret
+  SourcePos pos;
+};
+
+// Thresholds of the built-in rule pack ([alerts] table).
+struct AlertsConfig {
+  bool builtin = true;
+  double lag_warning_bytes = 10e6;
+  double lag_critical_bytes = 100e6;
+  double lag_warning_seconds = 5;
+  double lag_critical_seconds = 60;
+  double slot_retained_warning_bytes = 1024.0 * 1024 * 1024;
+  double disk_free_warning_ratio = 0.10;
+  double disk_free_critical_ratio = 0.05;
+  Duration backup_max_age = Duration(26LL * 3600 * 1000);
+  Duration sync_queue_max_age = Duration(3600LL * 1000);
+  Duration timeline_changed_window = Duration(3600LL * 1000);
+  Duration standby_last_msg_max_age = Duration(60LL * 1000);
+  Duration for_ = Duration(60LL * 1000);      // default `for` of built-in rules
+  std::vector<std::string> disabled;          // built-in alert names turned off
+};
+
+// Per-check overrides ([checks.NAME] tables).
+struct CheckSettings {
+  std::optional<Duration> interval;
+  std::optional<Duration> timeout;
+  bool enabled = true;
+};
+
+struct ExporterConfig {
+  std::string listen = "127.0.0.1:9847";
+  Duration interval = Duration(5000);
+  Duration timeout = Duration(3000);          // per-check deadline and connect timeout
+  std::string state_dir = "/var/lib/pgwarden";
+  int workers = 8;                            // concurrent node checks
+  std::string log_level = "info";
+  std::string basic_auth_file;                // "user:bcrypt-or-plain" lines; empty = off
+};
+
+struct Config {
+  std::string path;                           // file it came from ("" = defaults)
+  ExporterConfig exporter;
+  std::vector<ClusterConfig> clusters;
+  std::vector<QueryConfig> queries;
+  std::vector<RuleConfig> rules;
+  std::vector<ReceiverConfig> receivers;
+  AlertsConfig alerts;
+  std::map<std::string, CheckSettings> checks;
+};
+
+struct ConfigError {
+  SourcePos pos;
+  std::string message;                        // what is wrong and what was expected
+  std::string str() const;                    // "file:line:col: message"
+};
+
+struct LoadResult {
+  std::optional<Config> config;               // set when errors is empty
+  std::vector<ConfigError> errors;
+};
+
+// Loads and validates a TOML file. Never throws; never includes secret values
+// in errors.
+LoadResult load_config_file(const std::string& path);
+// Same for an in-memory document; `name` is used as the file in positions.
+LoadResult load_config_string(const std::string& toml, const std::string& name);
+// A config for one node described by the libpq environment (PGHOST, PGPORT...).
+Config config_from_environment();
+
+}  // namespace pgw

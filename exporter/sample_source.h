@@ -1,0 +1,20 @@
+// Anything that contributes samples to /metrics and to rule evaluation:
+// the snapshot store (check results and self metrics), the rule engine
+// (pgwarden_alerts), the notifier (notifications_total, outbox_pending).
+#pragma once
+
+#include <vector>
+
+#include "checks/sample.h"
+
+namespace pgw {
+
+class SampleSource {
+ public:
+  virtual ~SampleSource() = default;
+  // Appends the source's current samples. Must be cheap and never block on
+  // I/O: it is called on every scrape.
+  virtual void append_samples(std::vector<Sample>& out) const = 0;
+};
+
+}  // namespace pgw

@@ -1,0 +1,62 @@
+#include "exporter/snapshot_store.h"
+
+namespace pgw {
+
+void SnapshotStore::put(CheckResult result) {
+  Key key{result.cluster, result.node, result.check};
+  std::lock_guard lock(mu_);
+  if (result.success) {
+    result.last_success_timestamp = result.timestamp;
+  } else {
+    result.samples.clear();  // never export a failed check's partial samples
+    auto it = entries_.find(key);
+    if (it != entries_.end()) result.last_success_timestamp = it->second->last_success_timestamp;
+  }
+  entries_[key] = std::make_shared<const CheckResult>(std::move(result));
+  ++generation_;
+}
+
+void SnapshotStore::retain(const std::set<Key>& keep) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (keep.count(it->first)) ++it;
+    else it = entries_.erase(it);
+  }
+  ++generation_;
+}
+
+std::vector<std::shared_ptr<const CheckResult>> SnapshotStore::results() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const CheckResult>> out;
+  out.reserve(entries_.size());
+  for (const auto& [_, r] : entries_) out.push_back(r);
+  return out;
+}
+
+std::vector<Sample> SnapshotStore::cluster_node_samples(const std::string& cluster) const {
+  std::vector<Sample> out;
+  for (const auto& r : results())
+    if (r->cluster == cluster && !r->node.empty() && r->success)
+      out.insert(out.end(), r->samples.begin(), r->samples.end());
+  return out;
+}
+
+uint64_t SnapshotStore::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
+void SnapshotStore::append_samples(std::vector<Sample>& out) const {
+  for (const auto& r : results()) {
+    out.insert(out.end(), r->samples.begin(), r->samples.end());
+    Labels l{{"check", r->check}, {"cluster", r->cluster}};
+    if (!r->node.empty()) l.emplace_back("node", r->node);
+    normalize(l);
+    out.push_back({"pgwarden_check_success", l, r->success ? 1.0 : 0.0});
+    out.push_back({"pgwarden_check_duration_seconds", l, r->duration_seconds});
+    if (r->last_success_timestamp > 0)
+      out.push_back({"pgwarden_check_last_success_timestamp_seconds", l, r->last_success_timestamp});
+  }
+}
+
+}  // namespace pgw

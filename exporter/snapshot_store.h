@@ -1,0 +1,57 @@
+// The latest result of every (cluster, node, check). Written by the
+// scheduler, read by /metrics and the rule engine without waiting on checks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "checks/sample.h"
+#include "exporter/sample_source.h"
+
+namespace pgw {
+
+struct CheckResult {
+  std::string cluster;
+  std::string node;                // empty for cluster-scope checks
+  std::string check;
+  bool success = false;
+  std::string error;               // why it failed (no secrets)
+  double duration_seconds = 0;
+  double timestamp = 0;            // Unix time of this run
+  double last_success_timestamp = 0;  // 0 = never succeeded
+  std::vector<Sample> samples;     // empty when !success
+};
+
+class SnapshotStore : public SampleSource {
+ public:
+  using Key = std::tuple<std::string, std::string, std::string>;  // cluster, node, check
+
+  // Replaces the entry for the result's key. Keeps last_success_timestamp
+  // from the previous entry when this run failed.
+  void put(CheckResult result);
+  // Drops every entry whose key is not in `keep` (after a config reload).
+  void retain(const std::set<Key>& keep);
+  // Consistent copy of all entries, sorted by key.
+  std::vector<std::shared_ptr<const CheckResult>> results() const;
+  // Latest successful samples of one cluster's nodes (for cluster checks).
+  std::vector<Sample> cluster_node_samples(const std::string& cluster) const;
+  // Increases on every put.
+  uint64_t generation() const;
+
+  // Check samples plus check_success / check_duration_seconds /
+  // check_last_success_timestamp_seconds for every entry.
+  void append_samples(std::vector<Sample>& out) const override;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<Key, std::shared_ptr<const CheckResult>> entries_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace pgw
