@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct CheckContext {
   double now_seconds() const;
 };
 
+// One instance serves every node: collect() runs concurrently for different
+// nodes, so keep per-node state in ctx.memory, not in members.
 class Check {
  public:
   virtual ~Check() = default;
@@ -62,6 +65,11 @@ class Check {
   // Whether the check needs the node's PostgreSQL session. Checks that do not
   // (HTTP, SSH) still run when PostgreSQL is unreachable.
   virtual bool uses_postgres() const { return true; }
+  // Defaults for how often and how long the check runs; [checks.NAME] in the
+  // config overrides them, and exporter.interval / exporter.timeout apply
+  // when both are unset.
+  virtual std::optional<Duration> interval() const { return std::nullopt; }
+  virtual std::optional<Duration> timeout() const { return std::nullopt; }
   virtual void collect(CheckContext& ctx, SampleSink& out) = 0;
 };
 
