@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <chrono>
 #include <mutex>
 
@@ -28,6 +29,29 @@ size_t on_data(char* ptr, size_t size, size_t nmemb, void* userdata) {
   }
   b->out->append(ptr, n);
   return n;
+}
+
+// Collects "Name: value" header lines; a redirect or 100-continue starts a
+// new header block, so keep only the last one.
+size_t on_header(char* ptr, size_t size, size_t nitems, void* userdata) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(userdata);
+  std::string line(ptr, size * nitems);
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers->clear();
+    return size * nitems;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string::npos) return size * nitems;
+  auto trim = [](std::string s) {
+    const char* ws = " \t\r\n";
+    s.erase(0, s.find_first_not_of(ws));
+    s.erase(s.find_last_not_of(ws) + 1);
+    return s;
+  };
+  std::string name = trim(line.substr(0, colon));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  headers->emplace_back(name, trim(line.substr(colon + 1)));
+  return size * nitems;
 }
 
 }  // namespace
@@ -61,6 +85,8 @@ HttpResponse http_request(const HttpRequest& req) {
   if (!req.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, req.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp.headers);
   if (headers) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (req.method == "POST" || req.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());

@@ -27,6 +27,8 @@ struct HttpResponse {
   std::string body;
   std::string error;          // transport error ("timeout", "connection refused", ...)
   double seconds = 0;         // total time
+  // Response headers, names lower-cased, values trimmed (e.g. "retry-after").
+  std::vector<std::pair<std::string, std::string>> headers;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 
