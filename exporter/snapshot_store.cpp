@@ -16,6 +16,11 @@ void SnapshotStore::put(CheckResult result) {
   ++generation_;
 }
 
+void SnapshotStore::erase(const Key& key) {
+  std::lock_guard lock(mu_);
+  if (entries_.erase(key)) ++generation_;
+}
+
 void SnapshotStore::retain(const std::set<Key>& keep) {
   std::lock_guard lock(mu_);
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -49,6 +54,7 @@ uint64_t SnapshotStore::generation() const {
 void SnapshotStore::append_samples(std::vector<Sample>& out) const {
   for (const auto& r : results()) {
     out.insert(out.end(), r->samples.begin(), r->samples.end());
+    if (!r->self_metrics) continue;
     Labels l{{"check", r->check}, {"cluster", r->cluster}};
     if (!r->node.empty()) l.emplace_back("node", r->node);
     normalize(l);

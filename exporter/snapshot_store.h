@@ -26,6 +26,9 @@ struct CheckResult {
   double timestamp = 0;            // Unix time of this run
   double last_success_timestamp = 0;  // 0 = never succeeded
   std::vector<Sample> samples;     // empty when !success
+  // False for the scheduler's own per-node facts (node_up...), which are
+  // not a check and get no check_success series.
+  bool self_metrics = true;
 };
 
 class SnapshotStore : public SampleSource {
@@ -35,6 +38,8 @@ class SnapshotStore : public SampleSource {
   // Replaces the entry for the result's key. Keeps last_success_timestamp
   // from the previous entry when this run failed.
   void put(CheckResult result);
+  // Drops one entry (a check that no longer applies, or was skipped).
+  void erase(const Key& key);
   // Drops every entry whose key is not in `keep` (after a config reload).
   void retain(const std::set<Key>& keep);
   // Consistent copy of all entries, sorted by key.

@@ -1,0 +1,12 @@
+#include "exporter/build_info.h"
+
+namespace pgw {
+
+const char* version_string() { return PGWARDEN_VERSION; }
+const char* revision_string() { return PGWARDEN_REVISION; }
+
+void BuildInfoSource::append_samples(std::vector<Sample>& out) const {
+  out.push_back({"pgwarden_build_info", {{"revision", revision_string()}, {"version", version_string()}}, 1});
+}
+
+}  // namespace pgw

@@ -1,0 +1,124 @@
+#include "exporter/http_server.h"
+
+#include <CivetServer.h>
+
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include <openssl/crypto.h>
+
+namespace pgw {
+namespace {
+
+std::string base64_decode(const std::string& in) {
+  static const std::string chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    if (c == '=') break;
+    auto pos = chars.find(c);
+    if (pos == std::string::npos) return {};
+    val = (val << 6) + static_cast<int>(pos);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+// Compares in time independent of where the strings differ.
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void send(mg_connection* conn, const HttpReply& r, bool head = false) {
+  const char* reason = r.status == 200 ? "OK" : r.status == 401 ? "Unauthorized"
+                     : r.status == 404 ? "Not Found" : r.status == 503 ? "Service Unavailable"
+                                                                    : "Error";
+  std::ostringstream h;
+  h << "HTTP/1.1 " << r.status << ' ' << reason << "\r\n"
+    << "Content-Type: " << r.content_type << "\r\n"
+    << "Content-Length: " << r.body.size() << "\r\n"
+    << "Cache-Control: no-store\r\n"
+    << "X-Content-Type-Options: nosniff\r\n";
+  if (r.status == 401) h << "WWW-Authenticate: Basic realm=\"pgwarden\"\r\n";
+  h << "\r\n";
+  std::string head_text = h.str();
+  mg_write(conn, head_text.data(), head_text.size());
+  if (!head && !r.body.empty()) mg_write(conn, r.body.data(), r.body.size());
+}
+
+}  // namespace
+
+struct HttpServer::Impl : public CivetHandler {
+  HttpBackend& backend;
+  std::vector<std::string> credentials;  // "user:password"
+  std::unique_ptr<CivetServer> server;
+
+  explicit Impl(HttpBackend& b) : backend(b) {}
+
+  bool authorized(mg_connection* conn) {
+    if (credentials.empty()) return true;
+    const char* auth = mg_get_header(conn, "Authorization");
+    if (!auth || std::strncmp(auth, "Basic ", 6) != 0) return false;
+    std::string given = base64_decode(auth + 6);
+    bool ok = false;
+    // Compare against every entry so timing does not reveal which matched.
+    for (const auto& c : credentials) ok |= constant_time_equal(given, c);
+    return ok;
+  }
+
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    const mg_request_info* info = mg_get_request_info(conn);
+    std::string uri = info->local_uri ? info->local_uri : "/";
+    if (!authorized(conn)) {
+      send(conn, {401, "text/plain; charset=utf-8", "unauthorized\n"});
+      return true;
+    }
+    HttpReply reply;
+    if (uri == "/metrics") reply = backend.metrics();
+    else if (uri == "/healthz") reply = backend.healthz();
+    else if (uri == "/alerts") reply = backend.alerts();
+    else if (uri == "/") reply = backend.status();
+    else reply = {404, "text/plain; charset=utf-8", "not found\n"};
+    send(conn, reply);
+    return true;
+  }
+};
+
+HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, std::string basic_auth)
+    : impl_(std::make_unique<Impl>(backend)) {
+  std::istringstream lines(basic_auth);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    impl_->credentials.push_back(line);
+  }
+  std::string port = listen;
+  if (!port.empty() && port[0] == ':') port = "0.0.0.0" + port;
+  std::vector<std::string> options = {"listening_ports", port,          "num_threads", "8",
+                                      "request_timeout_ms", "10000",  "enable_keep_alive", "yes"};
+  try {
+    impl_->server = std::make_unique<CivetServer>(options);
+  } catch (const CivetException& e) {
+    throw std::runtime_error("cannot listen on " + listen + ": " + e.what());
+  }
+  impl_->server->addHandler("/", impl_.get());
+}
+
+HttpServer::~HttpServer() {
+  if (impl_->server) impl_->server->close();
+}
+
+int HttpServer::port() const {
+  auto ports = impl_->server->getListeningPorts();
+  return ports.empty() ? 0 : ports[0];
+}
+
+}  // namespace pgw

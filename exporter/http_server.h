@@ -1,0 +1,40 @@
+// The HTTP endpoints of `serve` on civetweb: /metrics, /healthz, /alerts, /.
+// Handlers only read what the backend already holds; none waits on a check.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace pgw {
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+class HttpBackend {
+ public:
+  virtual ~HttpBackend() = default;
+  virtual HttpReply metrics() = 0;   // Prometheus text format
+  virtual HttpReply healthz() = 0;
+  virtual HttpReply alerts() = 0;    // JSON
+  virtual HttpReply status() = 0;    // HTML
+};
+
+class HttpServer {
+ public:
+  // Listens on `listen` ("127.0.0.1:9847", "[::1]:9847", ":9847").
+  // `basic_auth` holds "user:password" lines; empty disables auth.
+  // Throws std::runtime_error when the address cannot be bound.
+  HttpServer(const std::string& listen, HttpBackend& backend, std::string basic_auth = {});
+  ~HttpServer();
+  // The port actually bound (useful with port 0).
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgw

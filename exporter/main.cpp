@@ -1,0 +1,89 @@
+// pgwarden command line: serve (default), check, validate, rules export, version.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "alerts/rule_engine.h"
+#include "exporter/build_info.h"
+#include "exporter/check_command.h"
+#include "exporter/config_source.h"
+#include "exporter/logging.h"
+#include "exporter/serve.h"
+
+namespace {
+
+int validate(const std::string& path) {
+  auto r = pgw::load_config(path);
+  if (!r.config) {
+    for (const auto& e : r.errors) std::cerr << e.str() << "\n";
+    return 2;
+  }
+  std::cout << path << ": ok (" << r.config->clusters.size() << " cluster(s), "
+            << pgw::rule_definitions(*r.config).size() << " rule(s), " << r.config->receivers.size()
+            << " receiver(s))\n";
+  return 0;
+}
+
+int export_rules(const std::string& path) {
+  auto r = pgw::load_config(path);
+  if (!r.config) {
+    for (const auto& e : r.errors) std::cerr << e.str() << "\n";
+    return 2;
+  }
+  std::cout << pgw::export_rules_yaml(*r.config);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pgw::setup_logging("info");
+  CLI::App app{"pgwarden: monitoring and alerting for PostgreSQL HA clusters"};
+  app.require_subcommand(0, 1);
+
+  pgw::ServeOptions serve_opts;
+  auto* serve = app.add_subcommand("serve", "run the exporter (default)");
+  serve->add_option("-c,--config", serve_opts.config_path, "config file (default: libpq environment)");
+  serve->add_option("--listen", serve_opts.listen_override, "listen address (default 127.0.0.1:9847)");
+
+  pgw::CheckOptions check_opts;
+  auto* check = app.add_subcommand("check", "run every check once; Nagios exit codes");
+  check->add_option("-c,--config", check_opts.config_path, "config file (default: libpq environment)");
+  check->add_option("--format", check_opts.format, "nagios | json | prometheus | text")
+      ->check(CLI::IsMember({"nagios", "json", "prometheus", "text"}));
+  check->add_option("--output", check_opts.output, "write to FILE atomically instead of stdout");
+  check->add_option("--state-file", check_opts.state_file, "keep for-timers and dedup across runs");
+  check->add_flag("--notify", check_opts.notify, "send notifications through the receivers");
+
+  std::string validate_path;
+  auto* val = app.add_subcommand("validate", "check a config file; exit 0 or 2");
+  val->add_option("-c,--config", validate_path, "config file")->required();
+
+  std::string rules_path;
+  auto* rules = app.add_subcommand("rules", "alert rules");
+  rules->require_subcommand(1);
+  auto* rexport = rules->add_subcommand("export", "Prometheus rules YAML on stdout");
+  rexport->add_option("-c,--config", rules_path, "config file")->required();
+
+  app.add_subcommand("version", "print the version");
+
+  // Bare options belong to serve: `pgwarden -c FILE` serves.
+  app.add_option("-c,--config", serve_opts.config_path, "config file (serve)");
+  app.add_option("--listen", serve_opts.listen_override, "listen address (serve)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : (check->parsed() ? pgw::kUnknown : 2);
+  }
+
+  if (app.got_subcommand("version")) {
+    std::cout << "pgwarden " << pgw::version_string() << " (" << pgw::revision_string() << ")\n";
+    return 0;
+  }
+  if (*val) return validate(validate_path);
+  if (*rexport) return export_rules(rules_path);
+  if (*check) return pgw::run_check(check_opts);
+  return pgw::run_serve(serve_opts);
+}

@@ -1,0 +1,313 @@
+#include "exporter/scheduler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "exporter/worker_pool.h"
+
+namespace pgw {
+
+// What the scheduler keeps for one node between rounds.
+struct NodeRuntime {
+  const ClusterConfig* cluster = nullptr;
+  const NodeConfig* node = nullptr;
+  std::unique_ptr<PgSession> pg;
+  std::map<std::string, std::map<std::string, double>> memory;  // per check
+  std::map<std::string, Scheduler::Clock::time_point> next_run;  // per check
+  std::atomic<bool> busy{false};
+};
+
+// Counts the node tasks of one round; the last one to finish runs the
+// cluster checks and the callback.
+struct Scheduler::Round {
+  std::atomic<int> remaining{0};
+};
+
+namespace {
+
+constexpr const char* kConnectionCheck = "connection";
+
+double unix_now(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
+  return {{"cluster", c.name}, {"node", n.name}};
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(config), store_(store) {
+  for (auto& c : create_checks(config)) {
+    if (!enabled(*c)) continue;
+    (c->scope() == Scope::Node ? node_checks_ : cluster_checks_).push_back(std::move(c));
+  }
+  for (const auto& cluster : config.clusters) {
+    for (const auto& node : cluster.nodes) {
+      auto rt = std::make_unique<NodeRuntime>();
+      rt->cluster = &cluster;
+      rt->node = &node;
+      rt->pg = std::make_unique<PgSession>(node.conninfo, node.password);
+      nodes_.push_back(std::move(rt));
+    }
+  }
+  // The tick is the shortest interval; longer ones run on the ticks at which
+  // they are due.
+  tick_ = config.exporter.interval;
+  for (const auto& c : node_checks_) tick_ = std::min(tick_, interval_of(*c));
+  tick_ = std::max(tick_, Duration(100));
+  pool_ = std::make_unique<WorkerPool>(
+      std::clamp<int>(static_cast<int>(nodes_.size()), 1, std::max(1, config.exporter.workers)));
+}
+
+Scheduler::~Scheduler() {
+  stop();
+  pool_.reset();  // joins workers after their queued tasks
+}
+
+bool Scheduler::enabled(const Check& check) const {
+  auto it = config_.checks.find(check.name());
+  return it == config_.checks.end() || it->second.enabled;
+}
+
+Duration Scheduler::interval_of(const Check& check) const {
+  auto it = config_.checks.find(check.name());
+  if (it != config_.checks.end() && it->second.interval) return *it->second.interval;
+  return check.interval().value_or(config_.exporter.interval);
+}
+
+Duration Scheduler::timeout_of(const Check& check) const {
+  auto it = config_.checks.find(check.name());
+  if (it != config_.checks.end() && it->second.timeout) return *it->second.timeout;
+  return check.timeout().value_or(config_.exporter.timeout);
+}
+
+std::set<SnapshotStore::Key> Scheduler::keys() const {
+  std::set<SnapshotStore::Key> keys;
+  for (const auto& n : nodes_) {
+    keys.insert({n->cluster->name, n->node->name, kConnectionCheck});
+    for (const auto& c : node_checks_)
+      if (c->applies_to(*n->node)) keys.insert({n->cluster->name, n->node->name, c->name()});
+  }
+  for (const auto& cluster : config_.clusters)
+    for (const auto& c : cluster_checks_) keys.insert({cluster.name, "", c->name()});
+  return keys;
+}
+
+void Scheduler::start(RoundCallback on_round) {
+  on_round_ = std::move(on_round);
+  timer_ = std::thread([this] { loop(); });
+}
+
+void Scheduler::stop() {
+  {
+    std::unique_lock lock(mu_);
+    if (stopping_ && !timer_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return running_ == 0; });
+}
+
+void Scheduler::loop() {
+  auto next = Clock::now();
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    start_round(false);
+    lock.lock();
+    next += tick_;
+    auto now = Clock::now();
+    if (next < now) next = now;  // a slow round skips ticks instead of bursting
+    cv_.wait_until(lock, next, [this] { return stopping_; });
+  }
+}
+
+void Scheduler::run_once() {
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  int left = static_cast<int>(nodes_.size());
+  for (auto& n : nodes_) {
+    NodeRuntime* node = n.get();
+    pool_->submit([&, node] {
+      run_node(*node, true);
+      std::lock_guard lock(done_mu);
+      if (--left == 0) done_cv.notify_all();
+    });
+  }
+  std::unique_lock lock(done_mu);
+  done_cv.wait(lock, [&] { return left == 0; });
+  lock.unlock();
+  run_cluster_checks();
+}
+
+void Scheduler::start_round(bool all_checks) {
+  std::vector<NodeRuntime*> ready;
+  for (auto& n : nodes_) {
+    bool expected = false;
+    if (n->busy.compare_exchange_strong(expected, true)) ready.push_back(n.get());
+    else spdlog::warn("node {}/{}: previous round still running, skipped", n->cluster->name, n->node->name);
+  }
+  if (ready.empty() && !nodes_.empty()) return;
+  auto round = std::make_shared<Round>();
+  round->remaining = static_cast<int>(ready.size());
+  if (ready.empty()) {
+    finish_round();
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    running_ += static_cast<int>(ready.size());
+  }
+  for (NodeRuntime* node : ready) {
+    pool_->submit([this, node, round, all_checks] {
+      run_node(*node, all_checks);
+      node->busy = false;
+      if (--round->remaining == 0) finish_round();
+      std::lock_guard lock(mu_);
+      if (--running_ == 0) cv_.notify_all();
+    });
+  }
+}
+
+void Scheduler::finish_round() {
+  std::lock_guard lock(round_mu_);
+  run_cluster_checks();
+  if (on_round_) {
+    try {
+      on_round_();
+    } catch (const std::exception& e) {
+      spdlog::error("round callback failed: {}", e.what());
+    }
+  }
+}
+
+void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {
+  const ClusterConfig& cluster = *rt.cluster;
+  const NodeConfig& node = *rt.node;
+  NodeFacts facts;
+  bool pg_attempted = false;
+  std::string pg_error;
+
+  for (const auto& check : node_checks_) {
+    if (!check->applies_to(node)) continue;
+    const std::string name = check->name();
+    auto start = Clock::now();
+    if (!all_checks) {
+      auto it = rt.next_run.find(name);
+      // Half a tick of slack absorbs timer jitter.
+      if (it != rt.next_run.end() && start + tick_ / 2 < it->second) continue;
+    }
+    rt.next_run[name] = start + interval_of(*check);
+    const Duration timeout = timeout_of(*check);
+
+    CheckResult result;
+    result.cluster = cluster.name;
+    result.node = node.name;
+    result.check = name;
+    auto wall = std::chrono::system_clock::now();
+    result.timestamp = unix_now(wall);
+
+    if (check->uses_postgres()) {
+      if (!pg_attempted) {
+        pg_attempted = true;
+        try {
+          rt.pg->ensure_connected(Deadline::in(timeout));
+        } catch (const std::exception& e) {
+          pg_error = e.what();
+          spdlog::warn("node {}/{}: PostgreSQL unreachable: {}", cluster.name, node.name, pg_error);
+        }
+      }
+      if (!rt.pg->connected()) {
+        // A client node (a laptop) is offline by design: its PostgreSQL
+        // checks are skipped rather than failed.
+        if (node.role == Role::Client) {
+          store_.erase({cluster.name, node.name, name});
+          continue;
+        }
+        result.success = false;
+        result.error = pg_error.empty() ? "connection lost earlier in this round"
+                                        : "PostgreSQL unreachable: " + pg_error;
+        store_.put(std::move(result));
+        continue;
+      }
+    }
+
+    VectorSink sink(node_labels(cluster, node));
+    CheckContext ctx;
+    ctx.config = &config_;
+    ctx.cluster = &cluster;
+    ctx.node = &node;
+    ctx.pg = check->uses_postgres() ? rt.pg.get() : nullptr;
+    ctx.facts = &facts;
+    ctx.memory = &rt.memory[name];
+    ctx.deadline = Deadline::in(timeout);
+    ctx.now = wall;
+    try {
+      check->collect(ctx, sink);
+      result.success = true;
+      result.samples = std::move(sink.samples());
+    } catch (const std::exception& e) {
+      result.success = false;
+      result.error = e.what();
+      spdlog::warn("check {} on {}/{} failed: {}", name, cluster.name, node.name, result.error);
+    }
+    result.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    store_.put(std::move(result));
+  }
+
+  // The node's own facts: reachability and what the config expects of it.
+  if (pg_attempted) {
+    CheckResult conn;
+    conn.cluster = cluster.name;
+    conn.node = node.name;
+    conn.check = kConnectionCheck;
+    conn.success = true;
+    conn.self_metrics = false;
+    conn.timestamp = unix_now(std::chrono::system_clock::now());
+    VectorSink sink(node_labels(cluster, node));
+    sink.add("pgwarden_node_up", {}, rt.pg->connected() ? 1 : 0);
+    sink.add("pgwarden_pg_expected_primary", {}, node.role == Role::Primary ? 1 : 0);
+    sink.add("pgwarden_node_expected_role", {{"role", role_name(node.role)}}, 1);
+    conn.samples = std::move(sink.samples());
+    store_.put(std::move(conn));
+  }
+}
+
+void Scheduler::run_cluster_checks() {
+  for (const auto& cluster : config_.clusters) {
+    const std::vector<Sample> samples = store_.cluster_node_samples(cluster.name);
+    for (const auto& check : cluster_checks_) {
+      auto start = Clock::now();
+      auto wall = std::chrono::system_clock::now();
+      CheckResult result;
+      result.cluster = cluster.name;
+      result.check = check->name();
+      result.timestamp = unix_now(wall);
+      VectorSink sink({{"cluster", cluster.name}});
+      CheckContext ctx;
+      ctx.config = &config_;
+      ctx.cluster = &cluster;
+      ctx.cluster_samples = &samples;
+      ctx.deadline = Deadline::in(timeout_of(*check));
+      ctx.now = wall;
+      try {
+        check->collect(ctx, sink);
+        result.success = true;
+        result.samples = std::move(sink.samples());
+      } catch (const std::exception& e) {
+        result.error = e.what();
+        spdlog::warn("cluster check {} on {} failed: {}", result.check, cluster.name, result.error);
+      }
+      result.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      store_.put(std::move(result));
+    }
+  }
+}
+
+}  // namespace pgw

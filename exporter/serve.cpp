@@ -1,0 +1,263 @@
+#include "exporter/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <thread>
+
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include "alerts/notifier.h"
+#include "alerts/rule_engine.h"
+#include "exporter/alerts_json.h"
+#include "exporter/atomic_file.h"
+#include "exporter/build_info.h"
+#include "exporter/config_source.h"
+#include "exporter/http_server.h"
+#include "exporter/logging.h"
+#include "exporter/metrics_render.h"
+#include "exporter/scheduler.h"
+#include "exporter/status_page.h"
+
+namespace pgw {
+namespace {
+
+// Everything that belongs to one loaded configuration.
+struct Runtime {
+  std::shared_ptr<const Config> config;
+  std::unique_ptr<RuleEngine> rules;
+  std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<Scheduler> scheduler;
+  std::string last_saved_state;
+};
+
+std::string alert_state_path(const Config& c) { return c.exporter.state_dir + "/alerts.json"; }
+
+class Service : public HttpBackend {
+ public:
+  explicit Service(ServeOptions options) : options_(std::move(options)) {}
+
+  int run() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    // Blocked before any thread starts, so every thread inherits the mask
+    // and only sigwait() below sees these signals.
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto loaded = load_config(options_.config_path);
+    if (!loaded.config) {
+      for (const auto& e : loaded.errors) spdlog::error("{}", e.str());
+      return 2;
+    }
+    auto config = std::make_shared<const Config>(std::move(*loaded.config));
+    setup_logging(config->exporter.log_level);
+    std::string listen = options_.listen_override.empty() ? config->exporter.listen
+                                                          : options_.listen_override;
+    start_runtime(config, restore_alert_state(*config));
+
+    std::string auth;
+    if (!config->exporter.basic_auth_file.empty() && !read_file(config->exporter.basic_auth_file, auth)) {
+      spdlog::error("cannot read exporter.basic_auth_file {}", config->exporter.basic_auth_file);
+      stop_runtime();
+      return 2;
+    }
+    std::unique_ptr<HttpServer> http;
+    try {
+      http = std::make_unique<HttpServer>(listen, *this, auth);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      stop_runtime();
+      return 1;
+    }
+    spdlog::info("pgwarden {} listening on {} ({} cluster(s))", version_string(), listen,
+                 config->clusters.size());
+
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        reload();
+        continue;
+      }
+      spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+    http.reset();
+    stop_runtime();
+    return 0;
+  }
+
+  HttpReply metrics() override {
+    std::shared_lock lock(mu_);
+    std::vector<const SampleSource*> sources = {&store_, &build_info_};
+    if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get()});
+    SourcesCollectable collectable(sources);
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, collectable.Collect());
+    return {200, "text/plain; version=0.0.4; charset=utf-8", out.str()};
+  }
+
+  HttpReply healthz() override { return {200, "text/plain; charset=utf-8", "ok\n"}; }
+
+  HttpReply alerts() override {
+    std::shared_lock lock(mu_);
+    nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(rt_->rules->active_alerts()) : nlohmann::json::array()}};
+    return {200, "application/json", j.dump(2) + "\n"};
+  }
+
+  HttpReply status() override {
+    std::shared_lock lock(mu_);
+    if (!rt_) return {503, "text/plain; charset=utf-8", "starting\n"};
+    std::vector<Sample> samples;
+    store_.append_samples(samples);
+    return {200, "text/html; charset=utf-8",
+            render_status_page(*rt_->config, samples, store_.results(), rt_->rules->active_alerts())};
+  }
+
+ private:
+  // Reads the alert state saved by a previous run, if any.
+  nlohmann::json restore_alert_state(const Config& config) {
+    std::string text;
+    if (!read_file(alert_state_path(config), text)) return nullptr;
+    try {
+      return nlohmann::json::parse(text);
+    } catch (const std::exception&) {
+      spdlog::warn("ignoring unreadable alert state {}", alert_state_path(config));
+      return nullptr;
+    }
+  }
+
+  void start_runtime(std::shared_ptr<const Config> config, const nlohmann::json& alert_state) {
+    std::error_code ec;
+    std::filesystem::create_directories(config->exporter.state_dir, ec);
+    if (ec)
+      spdlog::warn("state_dir {} cannot be created ({}): alert state and the outbox stay in memory",
+                   config->exporter.state_dir, ec.message());
+    auto rt = std::make_unique<Runtime>();
+    rt->config = config;
+    rt->rules = std::make_unique<RuleEngine>(*config);
+    if (!alert_state.is_null()) rt->rules->restore_state(alert_state);
+    rt->notifier = std::make_unique<Notifier>(*config, config->exporter.state_dir);
+    rt->scheduler = std::make_unique<Scheduler>(*config, store_);
+    store_.retain(rt->scheduler->keys());
+    Runtime* raw = rt.get();
+    {
+      std::unique_lock lock(mu_);
+      rt_ = std::move(rt);
+    }
+    raw->scheduler->start([this, raw] { on_round(*raw); });
+    stop_delivery_ = false;
+    delivery_ = std::thread([this] { delivery_loop(); });
+  }
+
+  // Stops checks and delivery; tries to deliver what is pending for a few
+  // seconds; saves alert state.
+  void stop_runtime() {
+    if (!rt_) return;
+    rt_->scheduler->stop();
+    {
+      std::lock_guard lock(delivery_mu_);
+      stop_delivery_ = true;
+    }
+    delivery_cv_.notify_all();
+    if (delivery_.joinable()) delivery_.join();
+    rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
+    save_alert_state(*rt_);
+    std::unique_lock lock(mu_);
+    rt_.reset();
+  }
+
+  void reload() {
+    spdlog::info("SIGHUP: reloading {}", options_.config_path.empty() ? "(environment)" : options_.config_path);
+    auto loaded = load_config(options_.config_path);
+    if (!loaded.config) {
+      for (const auto& e : loaded.errors) spdlog::error("reload rejected: {}", e.str());
+      spdlog::error("keeping the running configuration");
+      return;
+    }
+    auto config = std::make_shared<const Config>(std::move(*loaded.config));
+    nlohmann::json state = rt_ ? rt_->rules->save_state() : nlohmann::json();
+    stop_runtime();
+    setup_logging(config->exporter.log_level);
+    start_runtime(config, state);
+    spdlog::info("configuration reloaded ({} cluster(s))", config->clusters.size());
+  }
+
+  // After each round: evaluate rules on everything measured, queue
+  // notifications, persist alert state, wake delivery.
+  void on_round(Runtime& rt) {
+    std::vector<Sample> samples;
+    store_.append_samples(samples);
+    build_info_.append_samples(samples);
+    rt.notifier->append_samples(samples);
+    auto now = std::chrono::system_clock::now();
+    rt.rules->evaluate(samples, now);
+    rt.notifier->update(rt.rules->alerts(), now);
+    save_alert_state(rt);
+    {
+      std::lock_guard lock(delivery_mu_);
+      delivery_wake_ = true;
+    }
+    delivery_cv_.notify_all();
+  }
+
+  void save_alert_state(Runtime& rt) {
+    std::string text = rt.rules->save_state().dump();
+    if (text == rt.last_saved_state) return;
+    std::string err = write_file_atomically(alert_state_path(*rt.config), text, 0600);
+    if (!err.empty()) {
+      // Logged once per distinct failure to avoid flooding.
+      if (err != last_state_error_) spdlog::warn("cannot save alert state: {}", err);
+      last_state_error_ = err;
+      return;
+    }
+    last_state_error_.clear();
+    rt.last_saved_state = std::move(text);
+  }
+
+  void delivery_loop() {
+    std::unique_lock lock(delivery_mu_);
+    while (!stop_delivery_) {
+      delivery_wake_ = false;
+      lock.unlock();
+      {
+        std::shared_lock rlock(mu_);
+        if (rt_) rt_->notifier->deliver(Deadline::in(std::chrono::seconds(2)));
+      }
+      lock.lock();
+      delivery_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_delivery_ || delivery_wake_; });
+    }
+  }
+
+  ServeOptions options_;
+  SnapshotStore store_;
+  BuildInfoSource build_info_;
+  std::shared_mutex mu_;  // guards rt_ (swapped on reload)
+  std::unique_ptr<Runtime> rt_;
+  std::string last_state_error_;
+
+  std::thread delivery_;
+  std::mutex delivery_mu_;
+  std::condition_variable delivery_cv_;
+  bool stop_delivery_ = false;
+  bool delivery_wake_ = false;
+};
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  Service service(options);
+  return service.run();
+}
+
+}  // namespace pgw

@@ -1,0 +1,20 @@
+// The human status page served at "/": nodes, roles, lag, slots, embedder,
+// failing checks and active alerts. Self-contained HTML (no external
+// assets) that refreshes itself.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerts/alert.h"
+#include "exporter/config.h"
+#include "exporter/snapshot_store.h"
+
+namespace pgw {
+
+std::string render_status_page(const Config& config, const std::vector<Sample>& samples,
+                               const std::vector<std::shared_ptr<const CheckResult>>& results,
+                               const std::vector<Alert>& alerts);
+
+}  // namespace pgw
