@@ -1,0 +1,21 @@
+#include "checks/pg_facts.h"
+
+#include <stdexcept>
+
+namespace pgw {
+
+bool in_recovery(CheckContext& ctx) {
+  if (ctx.facts && ctx.facts->in_recovery) return *ctx.facts->in_recovery;
+  PgResult r = ctx.query("SELECT pg_is_in_recovery() AS in_recovery");
+  auto v = r.empty() ? std::nullopt : r.number(0, "in_recovery");
+  if (!v) throw std::runtime_error("pg_is_in_recovery() returned no value");
+  bool standby = *v != 0;
+  if (ctx.facts) ctx.facts->in_recovery = standby;
+  return standby;
+}
+
+std::string own_lsn_sql(bool standby) {
+  return standby ? "pg_last_wal_replay_lsn()" : "pg_current_wal_lsn()";
+}
+
+}  // namespace pgw

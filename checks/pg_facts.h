@@ -1,0 +1,18 @@
+// Per-round facts about a node that several PostgreSQL checks need, queried
+// once per round and cached in ctx.facts.
+#pragma once
+
+#include <string>
+
+#include "checks/check.h"
+
+namespace pgw {
+
+// pg_is_in_recovery(), cached in ctx.facts->in_recovery.
+bool in_recovery(CheckContext& ctx);
+
+// SQL for the node's own WAL position: the current LSN on a primary, the
+// replay LSN on a standby (where pg_current_wal_lsn() raises an error).
+std::string own_lsn_sql(bool standby);
+
+}  // namespace pgw
