@@ -15,12 +15,21 @@
 
 namespace pgw {
 
+// Tunables with production defaults; tests shorten them.
+struct NotifierOptions {
+  Duration initial_backoff = Duration(1000);        // first retry delay, doubling...
+  Duration max_backoff = Duration(5 * 60 * 1000);   // ...up to this
+  Duration max_retry_after = Duration(3600 * 1000); // cap on a server's Retry-After
+  Duration resend_delay = Duration(60 * 1000);      // `alertmanager` receiver, as Prometheus
+  std::string external_url;                         // empty: "http://" + exporter.listen
+};
+
 class Notifier : public SampleSource {
  public:
   // Loads the outbox and dedup state from `state_dir` (created if missing).
   // A state_dir that cannot be written is logged; alerts are still
   // evaluated and delivery is attempted from memory.
-  Notifier(const Config& config, std::string state_dir);
+  Notifier(const Config& config, std::string state_dir, NotifierOptions options = {});
   ~Notifier() override;
 
   // Feeds the current alerts (from RuleEngine::alerts()). Creates outbox

@@ -1,0 +1,206 @@
+#include "alerts/grouping.h"
+
+#include <algorithm>
+
+namespace pgw {
+namespace {
+
+long long to_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool is_resolved(const Alert& a) {
+  return a.state == AlertState::Inactive && a.fired_at != TimePoint{};
+}
+
+bool subset(const std::set<std::string>& a, const std::set<std::string>& b) {
+  return std::includes(b.begin(), b.end(), a.begin(), a.end());
+}
+
+}  // namespace
+
+nlohmann::json SentState::to_json() const {
+  return {{"firing", firing}, {"resolved", resolved}, {"at_ms", to_ms(at)}};
+}
+
+std::optional<SentState> SentState::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("firing") || !j.contains("at_ms")) return std::nullopt;
+  try {
+    SentState s;
+    s.firing = j.at("firing").get<std::set<std::string>>();
+    if (j.contains("resolved")) s.resolved = j.at("resolved").get<std::set<std::string>>();
+    s.at = TimePoint(std::chrono::milliseconds(j.at("at_ms").get<long long>()));
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool receiver_matches(const ReceiverConfig& receiver, const Alert& alert) {
+  for (const auto& [k, v] : receiver.match)
+    if (label_value(alert.labels, k) != v) return false;
+  return true;
+}
+
+Grouper::Grouper(ReceiverConfig receiver, std::string external_url)
+    : receiver_(std::move(receiver)), external_url_(std::move(external_url)) {}
+
+Labels Grouper::group_labels(const Alert& alert) const {
+  // group_by = ["..."] groups by every label, as in Alertmanager.
+  if (std::find(receiver_.group_by.begin(), receiver_.group_by.end(), "...") !=
+      receiver_.group_by.end())
+    return alert.labels;
+  Labels out;
+  for (const auto& name : receiver_.group_by) {
+    const auto& v = label_value(alert.labels, name);
+    if (!v.empty()) out.emplace_back(name, v);
+  }
+  normalize(out);
+  return out;
+}
+
+std::string Grouper::group_key(const Labels& labels) const {
+  std::string key = receiver_.name + ":{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i) key += ", ";
+    key += labels[i].first + "=" + nlohmann::json(labels[i].second).dump();
+  }
+  return key + "}";
+}
+
+std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, TimePoint now) {
+  // Current alerts of this receiver, bucketed by group.
+  std::map<std::string, std::pair<Labels, std::map<std::string, Alert>>> buckets;
+  for (const auto& a : alerts) {
+    if (a.state == AlertState::Pending) continue;  // not an alert for receivers yet
+    if (a.state == AlertState::Inactive && !is_resolved(a)) continue;
+    if (!receiver_matches(receiver_, a)) continue;
+    Labels gl = group_labels(a);
+    auto& bucket = buckets[group_key(gl)];
+    bucket.first = gl;
+    bucket.second[a.fingerprint()] = a;
+  }
+
+  for (auto& [key, bucket] : buckets) {
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      bool any_firing = std::any_of(bucket.second.begin(), bucket.second.end(),
+                                    [](const auto& kv) { return alert_is_firing(kv.second); });
+      auto sent = sent_.find(key);
+      bool was_notified = sent != sent_.end() && !sent->second.firing.empty();
+      // Only a firing alert (or the resolution of a notified one) starts a group.
+      if (!any_firing && !was_notified) continue;
+      it = groups_.emplace(key, Group{bucket.first, {}, now + receiver_.group_wait}).first;
+    }
+    Group& g = it->second;
+    for (auto& [fp, a] : bucket.second) g.alerts[fp] = std::move(a);
+  }
+  // Alerts that vanished from the engine's list without a resolution count as
+  // resolved now, so the receiver still learns that they ended.
+  for (auto& [key, g] : groups_) {
+    auto bucket = buckets.find(key);
+    for (auto& [fp, a] : g.alerts) {
+      bool present = bucket != buckets.end() && bucket->second.second.count(fp);
+      if (!present && alert_is_firing(a)) {
+        a.state = AlertState::Inactive;
+        a.resolved_at = now;
+      }
+    }
+  }
+
+  // Dedup state of groups that are gone (e.g. restored after a restart for
+  // alerts that never came back) is dropped once it could not matter.
+  for (auto it = sent_.begin(); it != sent_.end();) {
+    bool stale = !groups_.count(it->first) &&
+                 (it->second.firing.empty() || now - it->second.at > receiver_.repeat_interval);
+    it = stale ? sent_.erase(it) : std::next(it);
+  }
+
+  std::vector<DueNotification> due;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (now < it->second.next_flush) {
+      ++it;
+      continue;
+    }
+    if (auto n = flush(it->first, it->second, now)) due.push_back(std::move(*n));
+    if (it->second.alerts.empty()) {
+      sent_.erase(it->first);
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return due;
+}
+
+std::optional<DueNotification> Grouper::flush(const std::string& key, Group& g, TimePoint now) {
+  g.next_flush = now + receiver_.group_interval;
+  SentState& last = sent_[key];
+  std::set<std::string> firing, resolved;
+  for (const auto& [fp, a] : g.alerts) {
+    if (alert_is_firing(a))
+      firing.insert(fp);
+    else if (last.firing.count(fp))  // announce only the end of what was announced
+      resolved.insert(fp);
+  }
+
+  bool send = false;
+  if (!firing.empty()) {
+    bool has_last = last.at != TimePoint{};
+    send = !subset(firing, last.firing) ||
+           (receiver_.send_resolved && !subset(resolved, last.resolved)) ||
+           !has_last || now >= last.at + receiver_.repeat_interval;
+  } else {
+    send = receiver_.send_resolved && !resolved.empty();
+  }
+
+  std::optional<DueNotification> out;
+  if (send) {
+    DueNotification d;
+    d.notification.receiver = receiver_.name;
+    d.notification.group_key = key;
+    d.notification.group_labels = g.labels;
+    d.notification.external_url = external_url_;
+    d.notification.now = now;
+    for (const auto& [fp, a] : g.alerts) {
+      if (firing.count(fp) || (receiver_.send_resolved && resolved.count(fp)))
+        d.notification.alerts.push_back(a);
+    }
+    d.sent.firing = firing;
+    if (receiver_.send_resolved) d.sent.resolved = resolved;
+    d.sent.at = now;
+    last = d.sent;
+    out = std::move(d);
+  } else if (subset(firing, last.firing)) {
+    // Quietly forget alerts that ended unannounced, so that a re-fire is news.
+    last.firing = firing;
+  }
+
+  // Resolved alerts have been dealt with; the group lives while any fires.
+  for (auto it = g.alerts.begin(); it != g.alerts.end();)
+    it = alert_is_firing(it->second) ? std::next(it) : g.alerts.erase(it);
+  return out;
+}
+
+nlohmann::json Grouper::save() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, s] : sent_)
+    if (s.at != TimePoint{}) j[key] = s.to_json();
+  return j;
+}
+
+void Grouper::restore(const nlohmann::json& state) {
+  if (!state.is_object()) return;
+  for (const auto& [key, value] : state.items()) {
+    // Keys belong to this receiver; anything else is from an older config.
+    if (key.rfind(receiver_.name + ":{", 0) != 0) continue;
+    if (auto s = SentState::from_json(value)) mark_sent(key, *s);
+  }
+}
+
+void Grouper::mark_sent(const std::string& group_key, const SentState& sent) {
+  auto& cur = sent_[group_key];
+  if (sent.at >= cur.at) cur = sent;
+}
+
+}  // namespace pgw

@@ -1,0 +1,61 @@
+// The on-disk outbox: one JSON file per notification under
+// <state_dir>/outbox/<receiver>/. A file is written to a temp file, fsynced,
+// renamed into place and the directory fsynced, so after a crash an entry is
+// either complete or absent. Entries are removed only after delivery.
+// Files are 0600 and hold no secrets (URLs and keys come from the config).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/alert.h"
+#include "alerts/grouping.h"
+
+namespace pgw {
+
+struct OutboxEntry {
+  std::string id;              // file name without ".json"; sorts in creation order
+  std::string receiver;
+  std::string body;            // exact request body
+  int attempts = 0;            // failed attempts so far
+  TimePoint created{};
+  TimePoint next_attempt{};
+  std::string group_key;       // for dedup recovery after a crash
+  SentState sent;
+  bool persisted = false;      // false when the file could not be written
+};
+
+class Outbox {
+ public:
+  // `dir` is <state_dir>/outbox. Nothing is touched until a call.
+  explicit Outbox(std::string dir);
+
+  // A fresh id that sorts after every id this process created before.
+  std::string new_id(TimePoint created);
+
+  // Loads every entry of `receiver`, oldest first. Unreadable or corrupt
+  // files are logged, renamed to *.corrupt and skipped; leftover temp files
+  // are removed.
+  std::vector<OutboxEntry> load(const std::string& receiver);
+
+  // Writes (or rewrites) an entry durably. Returns false and sets `error`
+  // (no secrets: paths under state_dir and errno text only) on failure.
+  bool write(const OutboxEntry& entry, std::string& error);
+  // Removes an entry's file (missing is fine).
+  bool remove(const OutboxEntry& entry, std::string& error);
+
+  // Directory of one receiver's entries (receiver names are sanitised).
+  std::string receiver_dir(const std::string& receiver) const;
+
+ private:
+  std::string dir_;
+  long long last_ms_ = 0;
+  int seq_ = 0;
+};
+
+// Writes `content` to `path` durably (temp file, fsync, rename, fsync of the
+// directory), mode 0600. Returns false and sets `error` on failure.
+bool write_file_durably(const std::string& path, const std::string& content, std::string& error);
+
+}  // namespace pgw
