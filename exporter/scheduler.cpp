@@ -272,7 +272,6 @@ void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {
     conn.timestamp = unix_now(std::chrono::system_clock::now());
     VectorSink sink(node_labels(cluster, node));
     sink.add("pgwarden_node_up", {}, rt.pg->connected() ? 1 : 0);
-    sink.add("pgwarden_pg_expected_primary", {}, node.role == Role::Primary ? 1 : 0);
     sink.add("pgwarden_node_expected_role", {{"role", role_name(node.role)}}, 1);
     conn.samples = std::move(sink.samples());
     store_.put(std::move(conn));
