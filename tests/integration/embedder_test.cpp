@@ -319,7 +319,9 @@ TEST(EmbedderCheck, NotAppliedToNodesWithoutAnEmbedder) {
   Config config = config_for("http://127.0.0.1:1", 768, kTimeout);
   config.clusters[0].nodes[0].embedder.reset();
   for (auto& c : create_checks(config)) {
-    if (c->name() == "embedder") EXPECT_FALSE(c->applies_to(config.clusters[0].nodes[0]));
+    if (c->name() == "embedder") {
+      EXPECT_FALSE(c->applies_to(config.clusters[0].nodes[0]));
+    }
   }
 }
 
