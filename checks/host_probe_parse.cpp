@@ -112,7 +112,9 @@ std::optional<FilesystemUsage> parse_filesystem(std::string_view out) {
 
 std::string mode_command(std::string_view path) {
   std::string p = sh_single_quote(path);
-  return sh_command("stat -c %a " + p + " 2>/dev/null || stat -f %Lp " + p);
+  // Detect GNU stat on "/" so that a missing path gives stat's own error,
+  // not the other flavour's complaint about its format.
+  return sh_command("if stat -c %a / >/dev/null 2>&1; then stat -c %a " + p + "; else stat -f %Lp " + p + "; fi");
 }
 
 std::optional<int> parse_mode(std::string_view out) {
