@@ -26,7 +26,6 @@ class PgClientTest : public ::testing::Test {
     delete cluster_;
     cluster_ = nullptr;
   }
-  PgSession session() const { return PgSession(cluster_->conninfo(), cluster_->password()); }
   static PgCluster* cluster_;
 };
 PgCluster* PgClientTest::cluster_ = nullptr;
