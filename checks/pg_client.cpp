@@ -133,7 +133,9 @@ struct PgSession::Impl {
 
   // Asks the server to cancel the running query without making the caller
   // wait: PQcancel opens a new connection and blocks, which can hang forever
-  // on a stopped server. The thread owns everything it touches.
+  // on a stopped server. The thread owns everything it touches (the PGcancel
+  // copy and a shared flag), so it may outlive this session; at most one runs
+  // per session, so a frozen server costs at most one blocked thread.
   void cancel_in_background() {
     if (!conn || cancel_in_flight->exchange(true)) return;
     PGcancel* cancel = PQgetCancel(conn);
@@ -179,6 +181,9 @@ struct PgSession::Impl {
     kw.push_back(nullptr);
     val.push_back(nullptr);
 
+    // Known limit: libpq resolves a host name with a blocking getaddrinfo()
+    // inside PQconnectPoll, so a hanging DNS server is not bounded by the
+    // deadline; hostaddr= (or an IP in host=) avoids the lookup.
     conn = PQconnectStartParams(kw.data(), val.data(), /*expand_dbname=*/1);
     if (!conn) throw PgError("out of memory creating a PostgreSQL connection");
     if (PQstatus(conn) == CONNECTION_BAD) fail("invalid connection options");
