@@ -13,6 +13,7 @@
 
 #include "checks/check.h"
 #include "checks/ssh_client.h"
+#include "tests/fixtures/pg_cluster.h"
 #include "tests/fixtures/sshd.h"
 #include "tests/fixtures/test_util.h"
 
@@ -257,6 +258,29 @@ TEST_F(HostCheckTest, CommandStopsAtItsDeadline) {
   EXPECT_THROW(session.run("sleep 4", Deadline::in(1s)), SshError);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_THROW(session.run("head -c 200000 /dev/zero", Deadline::in(10s), 1000), SshError);
+}
+
+TEST_F(HostCheckTest, DataDirDefaultsToShowDataDirectory) {
+  test::PgClusterOptions primary_only;
+  primary_only.standbys = 0;
+  test::PgCluster pg(primary_only);
+  const std::string data_dir = pg.psql(0, "SHOW data_directory");
+  ASSERT_FALSE(data_dir.empty());
+
+  Config cfg = config(ssh_config(server_.known_hosts()));
+  NodeConfig& node = cfg.clusters[0].nodes[0];
+  node.conninfo = pg.conninfo();
+  node.password = pg.password();
+  EXPECT_EQ(value(collect(cfg), "pgwarden_host_path_mode", "path", data_dir), 0700);
+
+  // PostgreSQL unreachable and never seen: the mode probe is skipped, the
+  // SSH facts are still reported.
+  Config down = config(ssh_config(server_.known_hosts()));
+  down.clusters[0].nodes[0].conninfo =
+      "host=127.0.0.1 port=" + std::to_string(test::free_port()) + " dbname=postgres user=pgwarden";
+  auto s = collect(down);
+  EXPECT_EQ(value(s, "pgwarden_ssh_up"), 1);
+  EXPECT_FALSE(value(s, "pgwarden_host_path_mode"));
 }
 
 }  // namespace
