@@ -1,0 +1,34 @@
+// Paths in the config and the secret files they name (internal to the config
+// loader). Relative paths are relative to the config file's directory.
+// Secret contents are read at load time and never appear in messages.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "exporter/config_reader.h"
+
+namespace pgw::config_detail {
+
+// Directory that relative paths in the config are resolved against.
+struct PathBase {
+  std::filesystem::path dir;  // empty: leave relative paths as they are
+  std::string resolve(const std::string& path) const;
+};
+
+// What to do with the file a `*_file` key names.
+enum class SecretUse {
+  Read,         // read its contents (trailing newlines trimmed)
+  CheckAccess,  // only check that it is readable and private (e.g. an SSH key)
+};
+
+// Reads `key` (a path) from `r`, resolves it into `path_out` and, for
+// SecretUse::Read, its contents into `secret_out`. Reports a missing or
+// unreadable file, an empty one, and one readable by group or others.
+// Returns true when everything succeeded.
+bool read_secret_file(TableReader& r, std::string_view key, const PathBase& base,
+                      std::string& path_out, std::string* secret_out,
+                      SecretUse use = SecretUse::Read);
+
+}  // namespace pgw::config_detail
