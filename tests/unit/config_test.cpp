@@ -496,6 +496,17 @@ TEST(ConfigErrors, UnknownCheckModule) {
                    valid);
 }
 
+TEST(ConfigErrors, MisspelledCheckModuleGetsAHint) {
+  std::vector<std::string> modules = registered_modules();
+  ASSERT_FALSE(modules.empty());
+  std::string valid;
+  for (const auto& m : modules) valid += (valid.empty() ? "" : ", ") + m;
+  const std::string typo = modules.front() + "x";
+  expect_error("[checks." + typo + "]\nenabled = false\n",
+               "bad.toml:1:9: checks." + typo + ": unknown check module (did you mean \"" +
+                   modules.front() + "\"?); valid modules: " + valid);
+}
+
 TEST(ConfigErrors, UnknownKeyInCheckSettings) {
   std::vector<std::string> modules = registered_modules();
   ASSERT_FALSE(modules.empty());
@@ -798,6 +809,40 @@ match = { severity = "critical" }   # optional
   EXPECT_EQ(ops.group_interval, Duration(5 * 60 * 1000));
   EXPECT_EQ(ops.group_by, (std::vector<std::string>{"alertname", "cluster"}));
   EXPECT_EQ(ops.match, (std::map<std::string, std::string>{{"severity", "critical"}}));
+}
+
+// embedder/patroni/ssh may also be written as sub-tables, etcd as an inline
+// array of tables.
+TEST(ConfigLoad, SubTablesAndInlineArrays) {
+  LoadResult r = load_config_string(R"([[clusters]]
+name = "aya"
+etcd = [{ url = "http://127.0.0.1:2379", timeout = "1s" }]
+[[clusters.nodes]]
+name = "alpha"
+role = "primary"
+[clusters.nodes.embedder]
+url = "http://127.0.0.1:8765"
+timeout = "2s"
+[clusters.nodes.patroni]
+url = "http://127.0.0.1:8008"
+[[clusters.nodes]]
+name = "beta"
+role = "standby"
+)",
+                                    "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  const ClusterConfig& aya = r.config->clusters[0];
+  ASSERT_EQ(aya.nodes.size(), 2u);
+  ASSERT_TRUE(aya.nodes[0].embedder.has_value());
+  EXPECT_EQ(aya.nodes[0].embedder->url, "http://127.0.0.1:8765");
+  EXPECT_EQ(aya.nodes[0].embedder->timeout, Duration(2000));
+  EXPECT_EQ(aya.nodes[0].embedder->dimension, 0);
+  ASSERT_TRUE(aya.nodes[0].patroni.has_value());
+  EXPECT_EQ(aya.nodes[0].patroni->timeout, Duration(3000));
+  EXPECT_FALSE(aya.nodes[1].patroni.has_value());
+  ASSERT_EQ(aya.etcd.size(), 1u);
+  EXPECT_EQ(aya.etcd[0].timeout, Duration(1000));
+  EXPECT_EQ(aya.nodes[1].pos.str(), "ok.toml:12:1");
 }
 
 TEST(ConfigLoad, ExporterAlertsAndChecksSettings) {
