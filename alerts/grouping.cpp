@@ -166,6 +166,9 @@ std::optional<DueNotification> Grouper::flush(const std::string& key, Group& g, 
       if (firing.count(fp) || (receiver_.send_resolved && resolved.count(fp)))
         d.notification.alerts.push_back(a);
     }
+    // Stable order for receivers: by label set, not by fingerprint.
+    std::sort(d.notification.alerts.begin(), d.notification.alerts.end(),
+              [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
     d.sent.firing = firing;
     if (receiver_.send_resolved) d.sent.resolved = resolved;
     d.sent.at = now;

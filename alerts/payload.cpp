@@ -35,7 +35,7 @@ const PayloadType* find_payload_type(const std::string& type) {
   return it == registry().end() ? nullptr : &it->second;
 }
 
-std::string rfc3339(TimePoint t) {
+std::string rfc3339_ms(TimePoint t) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
   long long secs = ms / 1000, frac = ms % 1000;

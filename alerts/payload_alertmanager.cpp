@@ -15,8 +15,8 @@ std::string render_alertmanager(const ReceiverConfig&, const Notification& n) {
     json one = {
         {"labels", labels_json(a.labels)},
         {"annotations", annotations_json(a)},
-        {"startsAt", rfc3339(alert_starts_at(a))},
-        {"endsAt", rfc3339(ends)},
+        {"startsAt", rfc3339_ms(alert_starts_at(a))},
+        {"endsAt", rfc3339_ms(ends)},
     };
     // Alertmanager validates generatorURL as a URI: leave it out when unknown.
     if (!n.external_url.empty()) one["generatorURL"] = n.external_url;

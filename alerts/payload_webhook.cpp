@@ -14,9 +14,9 @@ std::string render_webhook(const ReceiverConfig& receiver, const Notification& n
         {"status", alert_status(a)},
         {"labels", labels_json(a.labels)},
         {"annotations", annotations_json(a)},
-        {"startsAt", rfc3339(alert_starts_at(a))},
+        {"startsAt", rfc3339_ms(alert_starts_at(a))},
         // Alertmanager's zero time while firing.
-        {"endsAt", firing ? std::string("0001-01-01T00:00:00Z") : rfc3339(a.resolved_at)},
+        {"endsAt", firing ? std::string("0001-01-01T00:00:00Z") : rfc3339_ms(a.resolved_at)},
         {"generatorURL", n.external_url},
         {"fingerprint", a.fingerprint()},
     });
