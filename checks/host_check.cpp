@@ -38,6 +38,11 @@ class HostCheck : public Check {
   std::string name() const override { return "host"; }
   bool applies_to(const NodeConfig& node) const override { return node.ssh.has_value(); }
   bool uses_postgres() const override { return false; }
+  // Disk space, backups and permissions change slowly, and every round is a
+  // login in the node's auth log; several remote commands need more than
+  // the default 3s. [checks.host] overrides both.
+  std::optional<Duration> interval() const override { return Duration(30'000); }
+  std::optional<Duration> timeout() const override { return Duration(10'000); }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     const NodeConfig& node = *ctx.node;
