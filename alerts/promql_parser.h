@@ -1,0 +1,19 @@
+// Parses a PromQL-subset expression into a type-checked syntax tree.
+// Errors are promql::ParseError with the 1-based column and a message of the
+// form `unexpected "}" at column 14, expected label name`.
+#pragma once
+
+#include <string_view>
+
+#include "alerts/promql_ast.h"
+#include "alerts/promql_lexer.h"
+
+namespace pgw::promql {
+
+NodePtr parse(std::string_view expr);  // throws ParseError
+
+// Compiles an RE2-style pattern as a fully anchored std::regex (ECMAScript).
+// Differences from RE2: no (?i)-style flags, no \p{..} classes, no \z.
+std::shared_ptr<const std::regex> compile_anchored(const std::string& pattern);  // throws std::regex_error
+
+}  // namespace pgw::promql
