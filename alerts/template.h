@@ -1,0 +1,41 @@
+// The subset of Go's text/template that Prometheus alert templates use:
+// {{ $labels.x }}, {{ $value }}, {{ .Labels.x }}, {{ .Value }}, pipes into
+// humanize, humanize1024, humanizeDuration, humanizePercentage,
+// humanizeTimestamp, printf, toUpper, toLower, title, index; {{/* comments */}}
+// and {{- -}} trimming. No if/range/with.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgw {
+
+struct TemplateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct TemplateData {
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+
+class Template {
+ public:
+  // Throws TemplateError naming the offset and what is wrong.
+  static Template parse(std::string_view text);
+  // Throws TemplateError (e.g. a non-number given to humanize).
+  std::string render(const TemplateData& data) const;
+
+  struct Part;
+ private:
+  std::shared_ptr<const std::vector<Part>> parts_;
+};
+
+// Go's %v for a float64: shortest representation, exponent from 1e21.
+std::string go_format_float(double v);
+
+}  // namespace pgw
