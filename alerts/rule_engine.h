@@ -26,6 +26,7 @@ struct RuleDefinition {
   std::map<std::string, std::string> labels;       // includes severity
   std::map<std::string, std::string> annotations;  // includes summary
   bool builtin = false;
+  SourcePos pos;  // of the expr ([[rules]] expr value; file "<builtin>" for the pack)
 };
 std::vector<RuleDefinition> rule_definitions(const Config& config);
 

@@ -1,0 +1,13 @@
+// The built-in alert pack (DESIGN.md "Built-in alerts"), thresholds from
+// [alerts]. Every name of the contract is present, in a fixed order.
+#pragma once
+
+#include <vector>
+
+#include "alerts/rule_engine.h"
+
+namespace pgw {
+
+std::vector<RuleDefinition> builtin_rules(const Config& config);
+
+}  // namespace pgw

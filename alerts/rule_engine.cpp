@@ -1,0 +1,230 @@
+#include "alerts/rule_engine.h"
+
+#include <map>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "alerts/builtin_rules.h"
+#include "alerts/promql_eval.h"
+#include "alerts/promql_parser.h"
+#include "alerts/rule_state.h"
+#include "alerts/template.h"
+
+namespace pgw {
+namespace {
+
+struct CompiledRule {
+  RuleDefinition def;
+  promql::NodePtr expr;
+  std::vector<std::pair<std::string, Template>> labels;
+  std::vector<std::pair<std::string, Template>> annotations;
+  RuleState state;
+  std::string last_error;
+};
+
+std::string expand(const Template& t, const TemplateData& data) {
+  try {
+    return t.render(data);
+  } catch (const TemplateError& e) {
+    return std::string("<error expanding template: ") + e.what() + ">";  // as Prometheus reports it
+  }
+}
+
+double seconds_since_epoch(TimePoint t) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count()) /
+         1000.0;
+}
+
+// Instances for one rule's result, or throws when two series end up with
+// the same labels after the rule's labels are applied.
+std::vector<Alert> instances(const CompiledRule& rule, const promql::Value& result) {
+  std::vector<promql::Series> series = result.vector;
+  if (result.type == promql::ValueType::Scalar) series.push_back(promql::Series{{}, result.scalar});
+  std::vector<Alert> out;
+  std::map<std::string, bool> seen;
+  for (const auto& s : series) {
+    TemplateData data;
+    for (const auto& [k, v] : s.labels) data.labels[k] = v;
+    data.value = s.value;
+    std::map<std::string, std::string> labels;
+    for (const auto& [k, v] : s.labels)
+      if (k != "__name__") labels[k] = v;
+    for (const auto& [k, t] : rule.labels) labels[k] = expand(t, data);  // rule labels override
+    labels["alertname"] = rule.def.alert;
+    Alert a;
+    for (auto& [k, v] : labels) a.labels.emplace_back(k, v);
+    normalize(a.labels);
+    for (const auto& [k, t] : rule.annotations) a.annotations[k] = expand(t, data);
+    a.value = s.value;
+    if (!seen.emplace(label_key(a.labels), true).second)
+      throw promql::EvalError("vector contains metrics with the same labelset after applying alert labels");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+ConfigError rule_error(const RuleDefinition& def, const std::string& what) {
+  return ConfigError{def.pos, "rule \"" + def.alert + "\": " + what};
+}
+
+}  // namespace
+
+std::vector<RuleDefinition> rule_definitions(const Config& config) {
+  std::vector<RuleDefinition> out;
+  if (config.alerts.builtin) {
+    for (auto& def : builtin_rules(config)) {
+      const auto& off = config.alerts.disabled;
+      if (std::find(off.begin(), off.end(), def.alert) == off.end()) out.push_back(std::move(def));
+    }
+  }
+  for (const auto& r : config.rules) {
+    RuleDefinition def;
+    def.alert = r.alert;
+    def.expr = r.expr;
+    def.for_ = r.for_;
+    def.keep_firing_for = r.keep_firing_for;
+    def.labels = r.labels;
+    def.labels["severity"] = r.severity;  // the severity key wins over labels.severity
+    def.annotations = r.annotations;
+    // Receivers and the status page show the summary; give one by default.
+    if (!def.annotations.count("summary")) def.annotations["summary"] = r.alert + " is active";
+    def.pos = r.expr_pos;
+    out.push_back(std::move(def));
+  }
+  return out;
+}
+
+std::vector<ConfigError> validate_rules(const Config& config) {
+  std::vector<ConfigError> errors;
+  for (const auto& def : rule_definitions(config)) {
+    try {
+      promql::parse(def.expr);
+    } catch (const promql::ParseError& e) {
+      errors.push_back(rule_error(def, std::string("expr: ") + e.what()));
+    }
+    auto check_templates = [&](const std::map<std::string, std::string>& m, const char* kind) {
+      for (const auto& [k, v] : m) {
+        try {
+          Template::parse(v);
+        } catch (const TemplateError& e) {
+          errors.push_back(rule_error(def, std::string(kind) + "." + k + ": " + e.what()));
+        }
+      }
+    };
+    check_templates(def.labels, "labels");
+    check_templates(def.annotations, "annotations");
+  }
+  return errors;
+}
+
+struct RuleEngine::Impl {
+  mutable std::mutex mu;
+  std::vector<CompiledRule> rules;
+};
+
+RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
+  for (auto& def : rule_definitions(config)) {
+    CompiledRule r;
+    try {
+      r.expr = promql::parse(def.expr);
+      for (const auto& [k, v] : def.labels) r.labels.emplace_back(k, Template::parse(v));
+      for (const auto& [k, v] : def.annotations) r.annotations.emplace_back(k, Template::parse(v));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("rule \"" + def.alert + "\" did not pass validate_rules(): " + e.what());
+    }
+    r.def = std::move(def);
+    impl_->rules.push_back(std::move(r));
+  }
+}
+
+RuleEngine::~RuleEngine() = default;
+
+void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
+  promql::SeriesSet input(samples);
+  double t = seconds_since_epoch(now);
+  std::lock_guard lock(impl_->mu);
+  for (auto& rule : impl_->rules) {
+    std::vector<Alert> found;
+    try {
+      found = instances(rule, promql::evaluate(*rule.expr, input, t));
+    } catch (const promql::EvalError& e) {
+      // Like Prometheus, a failed evaluation leaves the rule's alerts as they were.
+      if (rule.last_error != e.what())
+        spdlog::warn("rule {}: evaluation failed: {}", rule.def.alert, e.what());
+      rule.last_error = e.what();
+      continue;
+    }
+    rule.last_error.clear();
+    rule.state.advance(std::move(found), now, rule.def.for_, rule.def.keep_firing_for);
+  }
+}
+
+std::vector<Alert> RuleEngine::alerts() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<Alert> out;
+  for (const auto& rule : impl_->rules)
+    for (auto& a : rule.state.alerts()) out.push_back(std::move(a));
+  return out;
+}
+
+std::vector<Alert> RuleEngine::active_alerts() const {
+  std::vector<Alert> out;
+  for (auto& a : alerts())
+    if (a.state != AlertState::Inactive) out.push_back(std::move(a));
+  return out;
+}
+
+nlohmann::json RuleEngine::save_state() const {
+  std::lock_guard lock(impl_->mu);
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& rule : impl_->rules) {
+    nlohmann::json inst = rule.state.save();
+    if (inst.empty()) continue;
+    rules.push_back({{"alert", rule.def.alert}, {"expr", rule.def.expr}, {"instances", std::move(inst)}});
+  }
+  return {{"version", 1}, {"rules", std::move(rules)}};
+}
+
+void RuleEngine::restore_state(const nlohmann::json& state) {
+  std::lock_guard lock(impl_->mu);
+  // Validate everything into copies first, so bad input changes nothing.
+  std::vector<RuleState> restored(impl_->rules.size());
+  std::vector<bool> touched(impl_->rules.size(), false);
+  try {
+    if (!state.is_object() || state.value("version", 0) != 1 || !state.contains("rules") || !state["rules"].is_array())
+      throw std::invalid_argument("expected {\"version\": 1, \"rules\": [...]}");
+    for (const auto& entry : state["rules"]) {
+      std::string alert = entry.at("alert").get<std::string>();
+      std::string expr = entry.at("expr").get<std::string>();
+      // State belongs to the rule with the same name and expression; rules
+      // changed since it was saved start afresh.
+      for (size_t i = 0; i < impl_->rules.size(); ++i) {
+        if (touched[i] || impl_->rules[i].def.alert != alert || impl_->rules[i].def.expr != expr) continue;
+        restored[i].restore(entry.at("instances"));
+        touched[i] = true;
+        break;
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("ignoring saved alert state: {}", e.what());
+    return;
+  }
+  for (size_t i = 0; i < impl_->rules.size(); ++i)
+    if (touched[i]) impl_->rules[i].state = std::move(restored[i]);
+}
+
+void RuleEngine::append_samples(std::vector<Sample>& out) const {
+  // One sample per (alertname, severity, state) whose value is the number of
+  // instances in that state: several instances of one rule (one per node)
+  // would otherwise produce duplicate series.
+  std::map<std::tuple<std::string, std::string, std::string>, double> counts;
+  for (const auto& a : active_alerts()) counts[{a.name(), a.severity(), alert_state_name(a.state)}] += 1;
+  for (const auto& [key, n] : counts) {
+    Labels l = {{"alertname", std::get<0>(key)}, {"severity", std::get<1>(key)}, {"state", std::get<2>(key)}};
+    normalize(l);
+    out.push_back(Sample{"pgwarden_alerts", std::move(l), n});
+  }
+}
+
+}  // namespace pgw

@@ -1,0 +1,46 @@
+// The alert instances of one rule and their Prometheus state machine:
+// a new instance is pending; it fires once it has been active for `for`;
+// when the expression stops returning it, a pending instance is dropped and a
+// firing one is resolved (kept 15 minutes as Inactive with resolved_at) unless
+// `keep_firing_for` holds it firing a while longer.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "alerts/alert.h"
+#include "exporter/duration.h"
+
+namespace pgw {
+
+constexpr Duration kResolvedRetention = Duration(15LL * 60 * 1000);
+
+class RuleState {
+ public:
+  // `results` are this round's instances (final labels, annotations, value);
+  // their label sets must be distinct.
+  void advance(std::vector<Alert> results, TimePoint now, Duration hold, Duration keep_firing_for);
+
+  // Every tracked instance: pending, firing and recently resolved.
+  std::vector<Alert> alerts() const;
+
+  nlohmann::json save() const;
+  // Replaces the instances; throws std::invalid_argument on malformed input
+  // without changing anything.
+  void restore(const nlohmann::json& instances);
+
+ private:
+  struct Instance {
+    Alert alert;
+    TimePoint keep_firing_since{};
+  };
+  std::map<std::string, Instance> active_;  // by label key
+};
+
+// A map key for a label set (sorted pairs joined with separators).
+std::string label_key(const Labels& labels);
+
+}  // namespace pgw
