@@ -60,8 +60,10 @@ void SshSession::set_timeout(Deadline deadline) {
 void SshSession::open(Deadline deadline) {
   if (open_) return;
   deadline = deadline.earlier(Deadline::in(config_.timeout));
-  if (config_.known_hosts.empty())
+  if (config_.known_hosts.empty()) {
+    host_key_ = HostKeyStatus::Unknown;  // nothing to verify against: unverified
     throw SshError("ssh to " + where() + ": no known_hosts file configured; refusing to connect");
+  }
   impl_->s = ssh_new();
   if (!impl_->s) throw SshError("ssh to " + where() + ": cannot allocate a session");
   ssh_session s = impl_->s;
