@@ -90,7 +90,11 @@ std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, T
       bool was_notified = sent != sent_.end() && !sent->second.firing.empty();
       // Only a firing alert (or the resolution of a notified one) starts a group.
       if (!any_firing && !was_notified) continue;
-      it = groups_.emplace(key, Group{bucket.first, {}, now + receiver_.group_wait}).first;
+      TimePoint next = now + receiver_.group_wait;
+      // A group seen by an earlier run (cron `check`) keeps its timer.
+      if (auto r = restored_flush_.find(key); r != restored_flush_.end())
+        next = std::min(next, r->second);
+      it = groups_.emplace(key, Group{bucket.first, {}, next}).first;
     }
     Group& g = it->second;
     for (auto& [fp, a] : bucket.second) g.alerts[fp] = std::move(a);
@@ -115,6 +119,8 @@ std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, T
                  (it->second.firing.empty() || now - it->second.at > receiver_.repeat_interval);
     it = stale ? sent_.erase(it) : std::next(it);
   }
+
+  restored_flush_.clear();  // timers of groups that did not come back
 
   std::vector<DueNotification> due;
   for (auto it = groups_.begin(); it != groups_.end();) {
@@ -189,6 +195,13 @@ nlohmann::json Grouper::save() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [key, s] : sent_)
     if (s.at != TimePoint{}) j[key] = s.to_json();
+  // Timers too, so that a process that runs once (cron `check`) still
+  // honours group_wait and group_interval across runs.
+  for (const auto& [key, g] : groups_) {
+    if (!j.contains(key)) j[key] = SentState{}.to_json();
+    j[key]["next_flush_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(g.next_flush.time_since_epoch()).count();
+  }
   return j;
 }
 
@@ -197,7 +210,11 @@ void Grouper::restore(const nlohmann::json& state) {
   for (const auto& [key, value] : state.items()) {
     // Keys belong to this receiver; anything else is from an older config.
     if (key.rfind(receiver_.name + ":{", 0) != 0) continue;
-    if (auto s = SentState::from_json(value)) mark_sent(key, *s);
+    auto s = SentState::from_json(value);
+    if (!s) continue;
+    if (s->at != TimePoint{}) mark_sent(key, *s);
+    if (value.contains("next_flush_ms") && value["next_flush_ms"].is_number_integer())
+      restored_flush_[key] = TimePoint(std::chrono::milliseconds(value["next_flush_ms"].get<long long>()));
   }
 }
 

@@ -48,7 +48,7 @@ class Grouper {
   // notifications due at `now`. Returned notifications are considered sent.
   std::vector<DueNotification> update(const std::vector<Alert>& alerts, TimePoint now);
 
-  // Dedup state of every group, for persistence.
+  // Dedup state and timers of every group, for persistence.
   nlohmann::json save() const;
   // Restores dedup state saved by save(); unknown or malformed entries are ignored.
   void restore(const nlohmann::json& state);
@@ -73,6 +73,7 @@ class Grouper {
   std::string external_url_;
   std::map<std::string, Group> groups_;
   std::map<std::string, SentState> sent_;  // by group key
+  std::map<std::string, TimePoint> restored_flush_;  // timers from save(), until next update
 };
 
 }  // namespace pgw

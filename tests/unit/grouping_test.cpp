@@ -219,6 +219,25 @@ TEST(Grouping, RestoredStateStillAnnouncesResolution) {
   EXPECT_FALSE(due[0].notification.firing());
 }
 
+TEST(Grouping, GroupWaitSurvivesARunOnceProcess) {
+  // `pgwarden check --notify` from cron: a new Grouper every run.
+  std::vector<Alert> alerts = {firing("PgNodeDown", "alpha")};
+  nlohmann::json state;
+  {
+    Grouper g(receiver(), "");
+    EXPECT_TRUE(g.update(alerts, kT0).empty());  // group_wait not over
+    state = g.save();
+  }
+  Grouper next_run(receiver(), "");
+  next_run.restore(state);
+  auto due = next_run.update(alerts, kT0 + 60s);  // the next cron run
+  ASSERT_EQ(due.size(), 1u);
+  state = next_run.save();
+  Grouper third_run(receiver(), "");
+  third_run.restore(state);
+  EXPECT_TRUE(third_run.update(alerts, kT0 + 120s).empty());  // dedup across runs too
+}
+
 TEST(Grouping, RestoreIgnoresOtherReceiversAndGarbage) {
   Grouper g(receiver(), "");
   g.restore(nlohmann::json{{"other:{}", {{"firing", {"x"}}, {"at_ms", 1}}},
