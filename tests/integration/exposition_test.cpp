@@ -42,9 +42,9 @@ TEST(ExpositionTest, ParsesHelpTypeLabelsEscapesAndSpecialValues) {
 
 TEST(ExpositionTest, RejectsMalformedLinesNamingTheLine) {
   for (const char* bad : {"m{a=\"x\" 1\n", "m{a=x} 1\n", "m 1 2 3\n", "m abc\n", "m{a=\"1\",a=\"2\"} 1\n",
-                          "1m 1\n", "m{a=\"\\q\"} 1\n", "# TYPE m gauge\n# TYPE m counter\n", "m\n"}) {
+                          "1m 1\n", "m{a=\"\\q\"} 1\n", "# TYPE ok counter\n", "m\n"}) {
     try {
-      parse_exposition(std::string("ok 1\n") + bad);
+      parse_exposition(std::string("# TYPE ok gauge\n") + bad);
       ADD_FAILURE() << "accepted: " << bad;
     } catch (const ParseError& e) {
       EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
