@@ -3,6 +3,10 @@
 // never leak into logs or metrics.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -353,6 +357,63 @@ TEST_F(NotifyTest, OneReceiverDownDoesNotBlockAnother) {
   EXPECT_EQ(n.pending(), 1u);
   EXPECT_EQ(metric(n, "pgwarden_outbox_pending", "down"), 1);
   EXPECT_EQ(metric(n, "pgwarden_outbox_pending", "up"), 0);
+}
+
+// A real process crash: a child queues notifications and dies by SIGKILL
+// (no destructors, no flushing); the next process delivers them once.
+// Not a NotifyTest: the fork happens before any server thread exists.
+TEST(NotifyCrash, KilledProcessLeavesAnOutboxThatIsDeliveredOnce) {
+  std::string state_dir = test::make_temp_dir("pgw-notify-crash");
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { test::remove_tree(dir); }
+  } cleanup{state_dir};
+  auto make_config = [](const std::string& url) {
+    Config c;
+    ReceiverConfig r;
+    r.name = "ops";
+    r.type = "webhook";
+    r.url = url;
+    r.group_wait = 0ms;
+    c.receivers = {r};
+    return c;
+  };
+  Alert a;
+  a.labels = {{"alertname", "PgNodeDown"}, {"cluster", "aya"}, {"severity", "critical"}};
+  a.state = AlertState::Firing;
+  a.fired_at = std::chrono::system_clock::now();
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Notifier n(make_config("http://127.0.0.1:9/unused"), state_dir);
+    n.update({a}, std::chrono::system_clock::now());
+    ::kill(::getpid(), SIGKILL);
+    _exit(1);  // not reached
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  WebhookSink sink;
+  NotifierOptions fast;
+  fast.initial_backoff = 50ms;
+  {
+    Notifier n(make_config(sink.url("/after-crash")), state_dir, fast);
+    ASSERT_EQ(n.pending(), 1u);
+    n.update({a}, std::chrono::system_clock::now());  // already queued: nothing new
+    ASSERT_TRUE(test::poll_until([&] {
+      n.deliver(Deadline::in(1s));
+      return n.pending() == 0;
+    }, 10s));
+  }
+  Notifier again(make_config(sink.url("/after-crash")), state_dir, fast);
+  again.update({a}, std::chrono::system_clock::now());
+  again.deliver(Deadline::in(500ms));
+  ASSERT_EQ(sink.count(), 1u);
+  EXPECT_EQ(sink.requests()[0].path, "/after-crash");
+  EXPECT_EQ(nlohmann::json::parse(sink.requests()[0].body)["alerts"][0]["labels"]["alertname"],
+            "PgNodeDown");
 }
 
 }  // namespace
