@@ -237,6 +237,36 @@ TEST_F(ServeTest, FrozenPrimaryNeverBlocksScrapesAndRecoversAfterSigcont) {
   EXPECT_EQ(proc_.pid(), pgwarden_pid) << "pgwarden was restarted";
 }
 
+TEST_F(ServeTest, SighupRejectsABadConfigAndAppliesAGoodOne) {
+  expect_healthy_baseline();
+  const pid_t pgwarden_pid = proc_.pid();
+
+  // A bad config is rejected with a clear error; the running one stays.
+  proc_.write_config("[exporter]\ninterval = \"soon\"\n");
+  proc_.reload();
+  EXPECT_TRUE(poll_until([&] { return proc_.log_text().find("reload rejected") != std::string::npos; },
+                         kReact))
+      << proc_.log_text();
+  EXPECT_TRUE(eventually_metrics(proc_, "old config still measured", kReact, [](const Exposition& m) {
+    return m.value("pgwarden_node_up", {{"cluster", "e2e"}, {"node", "alpha"}}) == 1.0;
+  }));
+
+  // A good one replaces it, and series of the old cluster name disappear.
+  WatchOptions o;
+  o.cluster = "renamed";
+  o.state_dir = proc_.dir() + "/state";
+  proc_.write_config(watch_config(pg_, o));
+  proc_.reload();
+  EXPECT_TRUE(eventually_metrics(proc_, "new cluster name only", kReact, [](const Exposition& m) {
+    return m.value("pgwarden_node_up", {{"cluster", "renamed"}, {"node", "alpha"}}) == 1.0 &&
+           m.value("pgwarden_node_up", {{"cluster", "renamed"}, {"node", "beta"}}) == 1.0 &&
+           m.find_all("pgwarden_node_up", {{"cluster", "e2e"}}).empty() &&
+           m.find_all("pgwarden_check_success", {{"cluster", "e2e"}}).empty();
+  }));
+  EXPECT_TRUE(proc_.running());
+  EXPECT_EQ(proc_.pid(), pgwarden_pid);
+}
+
 TEST_F(ServeTest, SigtermStopsPromptlyWithExitZero) {
   expect_healthy_baseline();
   auto t0 = std::chrono::steady_clock::now();
