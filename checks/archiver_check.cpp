@@ -15,7 +15,7 @@ class ArchiverCheck : public Check {
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(
         "SELECT archived_count, failed_count, "
-        "GREATEST(EXTRACT(EPOCH FROM now() - last_archived_time), 0) AS last_archived_age, "
+        "CASE WHEN last_archived_time IS NOT NULL THEN GREATEST(EXTRACT(EPOCH FROM now() - last_archived_time), 0) END AS last_archived_age, "
         "(last_failed_time IS NOT NULL AND "
         " (last_archived_time IS NULL OR last_failed_time > last_archived_time)) AS failing "
         "FROM pg_stat_archiver");

@@ -62,6 +62,9 @@ class Check {
   virtual Scope scope() const { return Scope::Node; }
   // Whether the check runs on this node (e.g. only when an embedder is set).
   virtual bool applies_to(const NodeConfig&) const { return true; }
+  // Cluster scope: whether the check runs for this cluster (e.g. only when
+  // etcd endpoints are configured).
+  virtual bool applies_to_cluster(const ClusterConfig&) const { return true; }
   // Whether the check needs the node's PostgreSQL session. Checks that do not
   // (HTTP, SSH) still run when PostgreSQL is unreachable.
   virtual bool uses_postgres() const { return true; }

@@ -20,6 +20,7 @@ class EtcdCheck : public Check {
  public:
   std::string name() const override { return "etcd"; }
   Scope scope() const override { return Scope::Cluster; }
+  bool applies_to_cluster(const ClusterConfig& c) const override { return !c.etcd.empty(); }
   bool uses_postgres() const override { return false; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {

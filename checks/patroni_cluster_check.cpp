@@ -28,6 +28,11 @@ class PatroniClusterCheck : public Check {
  public:
   std::string name() const override { return "patroni_cluster"; }
   Scope scope() const override { return Scope::Cluster; }
+  bool applies_to_cluster(const ClusterConfig& c) const override {
+    for (const auto& n : c.nodes)
+      if (n.patroni) return true;
+    return false;
+  }
   bool uses_postgres() const override { return false; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {

@@ -30,7 +30,7 @@ class ReplicationCheck : public Check {
         "COALESCE(EXTRACT(EPOCH FROM write_lag), 0) AS write_lag, "
         "COALESCE(EXTRACT(EPOCH FROM flush_lag), 0) AS flush_lag, "
         "COALESCE(EXTRACT(EPOCH FROM replay_lag), 0) AS replay_lag, "
-        "GREATEST(EXTRACT(EPOCH FROM now() - reply_time), 0) AS reply_age "
+        "CASE WHEN reply_time IS NOT NULL THEN GREATEST(EXTRACT(EPOCH FROM now() - reply_time), 0) END AS reply_age "
         "FROM pg_stat_replication ORDER BY application_name, client_addr, pid");
 
     std::set<std::string> connected;

@@ -24,9 +24,9 @@ class StandbyCheck : public Check {
                                            : "pg_is_wal_replay_paused()";
     PgResult r = ctx.query(
         "SELECT pg_last_wal_receive_lsn() AS receive_lsn, pg_last_wal_replay_lsn() AS replay_lsn, "
-        "GREATEST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) AS replay_age, "
+        "CASE WHEN pg_last_xact_replay_timestamp() IS NOT NULL THEN GREATEST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS replay_age, "
         "COALESCE((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AS streaming, "
-        "(SELECT GREATEST(EXTRACT(EPOCH FROM now() - last_msg_receipt_time), 0) "
+        "(SELECT CASE WHEN last_msg_receipt_time IS NOT NULL THEN GREATEST(EXTRACT(EPOCH FROM now() - last_msg_receipt_time), 0) END "
         " FROM pg_stat_wal_receiver) AS last_msg_age, " +
         paused + " AS paused");
     if (r.empty()) return;

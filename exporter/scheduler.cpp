@@ -93,7 +93,8 @@ std::set<SnapshotStore::Key> Scheduler::keys() const {
       if (c->applies_to(*n->node)) keys.insert({n->cluster->name, n->node->name, c->name()});
   }
   for (const auto& cluster : config_.clusters)
-    for (const auto& c : cluster_checks_) keys.insert({cluster.name, "", c->name()});
+    for (const auto& c : cluster_checks_)
+      if (c->applies_to_cluster(cluster)) keys.insert({cluster.name, "", c->name()});
   return keys;
 }
 
@@ -282,6 +283,7 @@ void Scheduler::run_cluster_checks() {
   for (const auto& cluster : config_.clusters) {
     const std::vector<Sample> samples = store_.cluster_node_samples(cluster.name);
     for (const auto& check : cluster_checks_) {
+      if (!check->applies_to_cluster(cluster)) continue;
       auto start = Clock::now();
       auto wall = std::chrono::system_clock::now();
       CheckResult result;
