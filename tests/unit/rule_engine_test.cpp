@@ -130,8 +130,12 @@ TEST(RuleEngine, SaveAndRestoreKeepsTimersAndDoesNotRefire) {
   r.evaluate(lag(200, 2000), t0 + 60s);
   for (const auto& a : r.alerts()) {
     EXPECT_EQ(a.state, AlertState::Firing);
-    if (a.name() == "LagHigh") EXPECT_EQ(a.active_at, t0);  // the `for` timer survived
-    if (a.name() == "Other") EXPECT_EQ(a.fired_at, t0);     // not re-fired
+    if (a.name() == "LagHigh") {
+      EXPECT_EQ(a.active_at, t0);  // the `for` timer survived
+    }
+    if (a.name() == "Other") {
+      EXPECT_EQ(a.fired_at, t0);  // not re-fired
+    }
   }
 
   RuleEngine bad(c);
