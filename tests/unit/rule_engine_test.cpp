@@ -180,3 +180,18 @@ TEST(RuleEngine, ExportYamlQuotesEverything) {
             std::string::npos) << y;
   EXPECT_NE(y.find("\"summary\": \"it's \\\"quoted\\\": {{ $value }}\\nnext\""), std::string::npos) << y;
 }
+
+TEST(Alert, FingerprintIsFnv1aOfSortedLabelsAndStateNames) {
+  Alert empty;
+  EXPECT_EQ(empty.fingerprint(), "cbf29ce484222325");  // FNV-1a 64 offset basis, as Prometheus
+  Alert a, b;
+  a.labels = {{"alertname", "X"}, {"node", "a"}};
+  b.labels = {{"node", "a"}, {"alertname", "X"}};
+  EXPECT_EQ(a.fingerprint(), b.fingerprint());
+  EXPECT_EQ(a.fingerprint().size(), 16u);
+  b.labels = {{"node", "b"}, {"alertname", "X"}};
+  EXPECT_NE(a.fingerprint(), b.fingerprint());
+  EXPECT_STREQ(alert_state_name(AlertState::Inactive), "inactive");
+  EXPECT_STREQ(alert_state_name(AlertState::Pending), "pending");
+  EXPECT_STREQ(alert_state_name(AlertState::Firing), "firing");
+}
