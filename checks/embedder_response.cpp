@@ -5,31 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/json_body.h"
+
 namespace pgw {
-namespace {
 
 using nlohmann::json;
 
-// Parses a JSON object or explains why not. Error texts describe the body's
-// shape only: bodies are not echoed (they may be huge or sensitive).
-std::optional<json> parse_object(std::string_view body, std::string& error) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    error = "response is not valid JSON";
-    return std::nullopt;
-  }
-  if (!doc.is_object()) {
-    error = "response is not a JSON object";
-    return std::nullopt;
-  }
-  return doc;
-}
-
-}  // namespace
-
 EmbedderHealth parse_embedder_health(std::string_view body) {
   EmbedderHealth h;
-  auto doc = parse_object(body, h.error);
+  auto doc = parse_json_object(body, h.error);
   if (!doc) return h;
   auto status = doc->find("status");
   if (status == doc->end() || !status->is_string()) {
@@ -44,7 +28,7 @@ EmbedderHealth parse_embedder_health(std::string_view body) {
 
 EmbedResult parse_embed_response(std::string_view body) {
   EmbedResult r;
-  auto doc = parse_object(body, r.error);
+  auto doc = parse_json_object(body, r.error);
   if (!doc) return r;
   auto emb = doc->find("embedding");
   if (emb == doc->end() || !emb->is_array()) {
@@ -65,7 +49,7 @@ EmbedResult parse_embed_response(std::string_view body) {
 
 EmbedderStats parse_embedder_stats(std::string_view body) {
   EmbedderStats s;
-  auto doc = parse_object(body, s.error);
+  auto doc = parse_json_object(body, s.error);
   if (!doc) return s;
   auto n = doc->find("cache_size");
   if (n != doc->end() && n->is_number() && std::isfinite(n->get<double>()))

@@ -5,23 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/json_body.h"
+
 namespace pgw {
 namespace {
 
 using nlohmann::json;
 
-std::optional<json> parse_object(std::string_view body, std::string& error) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    error = "response is not valid JSON";
-    return std::nullopt;
-  }
-  if (!doc.is_object()) {
-    error = "response is not a JSON object";
-    return std::nullopt;
-  }
-  return doc;
-}
 
 std::string string_field(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -75,7 +65,7 @@ bool PatroniCluster::has_leader() const {
 
 PatroniStatus parse_patroni_status(std::string_view body) {
   PatroniStatus s;
-  auto doc = parse_object(body, s.error);
+  auto doc = parse_json_object(body, s.error);
   if (!doc) return s;
   s.state = string_field(*doc, "state");
   s.role = string_field(*doc, "role");
@@ -92,7 +82,7 @@ PatroniStatus parse_patroni_status(std::string_view body) {
 
 PatroniCluster parse_patroni_cluster(std::string_view body) {
   PatroniCluster c;
-  auto doc = parse_object(body, c.error);
+  auto doc = parse_json_object(body, c.error);
   if (!doc) return c;
   auto members = doc->find("members");
   if (members == doc->end() || !members->is_array()) {

@@ -38,6 +38,23 @@ Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
   return {{"cluster", c.name}, {"node", n.name}};
 }
 
+// Runs one check and records its outcome, samples and duration in `result`.
+void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult& result,
+                  Scheduler::Clock::time_point start) {
+  try {
+    check.collect(ctx, sink);
+    result.success = true;
+    result.samples = std::move(sink.samples());
+  } catch (const std::exception& e) {
+    result.success = false;
+    result.error = e.what();
+    spdlog::warn("check {} on {}/{} failed: {}", result.check, result.cluster,
+                 result.node.empty() ? "(cluster)" : result.node, result.error);
+  }
+  result.duration_seconds =
+      std::chrono::duration<double>(Scheduler::Clock::now() - start).count();
+}
+
 }  // namespace
 
 Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(config), store_(store) {
@@ -249,16 +266,7 @@ void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {
     ctx.memory = &rt.memory[name];
     ctx.deadline = Deadline::in(timeout);
     ctx.now = wall;
-    try {
-      check->collect(ctx, sink);
-      result.success = true;
-      result.samples = std::move(sink.samples());
-    } catch (const std::exception& e) {
-      result.success = false;
-      result.error = e.what();
-      spdlog::warn("check {} on {}/{} failed: {}", name, cluster.name, node.name, result.error);
-    }
-    result.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    collect_into(*check, ctx, sink, result, start);
     store_.put(std::move(result));
   }
 
@@ -297,15 +305,7 @@ void Scheduler::run_cluster_checks() {
       ctx.cluster_samples = &samples;
       ctx.deadline = Deadline::in(timeout_of(*check));
       ctx.now = wall;
-      try {
-        check->collect(ctx, sink);
-        result.success = true;
-        result.samples = std::move(sink.samples());
-      } catch (const std::exception& e) {
-        result.error = e.what();
-        spdlog::warn("cluster check {} on {} failed: {}", result.check, cluster.name, result.error);
-      }
-      result.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      collect_into(*check, ctx, sink, result, start);
       store_.put(std::move(result));
     }
   }
