@@ -50,6 +50,17 @@ std::string num(double v) {
   return buf;
 }
 
+// Perfdata numbers: the plugin guidelines allow only [-0-9.], so no
+// exponent (%g would print 10e6 as "1e+07").
+std::string perf_num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  std::string s = buf;
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
 std::string node_of(const Sample& s) {
   return label_value(s.labels, "cluster") + "/" + label_value(s.labels, "node");
 }
@@ -61,21 +72,21 @@ std::string perfdata(const std::vector<Sample>& samples, const AlertsConfig& a) 
     if (!std::isfinite(s.value)) continue;
     if (s.name == "pgwarden_replication_lag_bytes" && label_value(s.labels, "stage") == "replay")
       out.push_back(perf_label(node_of(s) + " " + label_value(s.labels, "application_name") + " replay lag") + "=" +
-                    num(s.value) + "B;" + num(a.lag_warning_bytes) + ";" + num(a.lag_critical_bytes) + ";0;");
+                    perf_num(s.value) + "B;" + perf_num(a.lag_warning_bytes) + ";" + perf_num(a.lag_critical_bytes) + ";0;");
     else if (s.name == "pgwarden_replication_lag_seconds" && label_value(s.labels, "stage") == "replay")
       out.push_back(perf_label(node_of(s) + " " + label_value(s.labels, "application_name") + " replay lag time") + "=" +
-                    num(s.value) + "s;" + num(a.lag_warning_seconds) + ";" + num(a.lag_critical_seconds) + ";0;");
+                    perf_num(s.value) + "s;" + perf_num(a.lag_warning_seconds) + ";" + perf_num(a.lag_critical_seconds) + ";0;");
     else if (s.name == "pgwarden_cluster_lag_bytes")
       out.push_back(perf_label(label_value(s.labels, "cluster") + " " + label_value(s.labels, "primary") + "->" +
-                               label_value(s.labels, "standby") + " lag") + "=" + num(s.value) + "B;" +
-                    num(a.lag_warning_bytes) + ";" + num(a.lag_critical_bytes) + ";0;");
+                               label_value(s.labels, "standby") + " lag") + "=" + perf_num(s.value) + "B;" +
+                    perf_num(a.lag_warning_bytes) + ";" + perf_num(a.lag_critical_bytes) + ";0;");
     else if (s.name == "pgwarden_slot_retained_bytes")
       out.push_back(perf_label(node_of(s) + " slot " + label_value(s.labels, "slot") + " retained") + "=" +
-                    num(s.value) + "B;" + num(a.slot_retained_warning_bytes) + ";;0;");
+                    perf_num(s.value) + "B;" + perf_num(a.slot_retained_warning_bytes) + ";;0;");
     else if (s.name == "pgwarden_archiver_failed_total")
-      out.push_back(perf_label(node_of(s) + " archive failures") + "=" + num(s.value) + "c;;;0;");
+      out.push_back(perf_label(node_of(s) + " archive failures") + "=" + perf_num(s.value) + "c;;;0;");
     else if (s.name == "pgwarden_embedder_probe_duration_seconds")
-      out.push_back(perf_label(node_of(s) + " embed probe") + "=" + num(s.value) + "s;;;0;");
+      out.push_back(perf_label(node_of(s) + " embed probe") + "=" + perf_num(s.value) + "s;;;0;");
   }
   std::string joined;
   for (const auto& p : out) joined += (joined.empty() ? "" : " ") + p;
