@@ -287,6 +287,14 @@ TEST_F(CheckCommandTest, StateFileKeepsForTimersAcrossRuns) {
   EXPECT_EQ(a2["AlwaysTrueForAnHour"].value("state", ""), "pending");
   // The timer continued from the first run instead of restarting.
   EXPECT_EQ(a2["AlwaysTrueForAnHour"].value("activeAt", "x"), a1["AlwaysTrueForAnHour"].value("activeAt", "y"));
+
+  // A broken config leaves the state file as it was.
+  std::string before = read_file(state);
+  std::string bad = dir_ + "/bad.toml";
+  write_file(bad, "[exporter\n");
+  CheckRun broken = check(config_arg(bad) + " --state-file " + shell_quote(state));
+  EXPECT_EQ(broken.exit_code, 3) << broken.str();
+  EXPECT_EQ(read_file(state), before);
 }
 
 // Notifications (webhook payload version 4) for the PgNodeDown group, by status.
