@@ -109,13 +109,20 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
         f, kWhere + " does not have its configured role",
         "Node {{ $labels.node }} reports pg_is_in_recovery() = {{ $value }}, which contradicts the role in the "
         "configuration (after a failover, update the configuration).");
+  // Two rules under one name: seen from the primary (the series names the
+  // standby in application_name) and from the standby itself (node). The
+  // observed_on label keeps them distinct (promtool rejects identical ones).
+  b.add("PgStandbyNotStreaming", "critical", "pgwarden_replication_expected_standby_connected == 0", f,
+        "Standby {{ $labels.application_name }} is not connected to {{ $labels.node }} ({{ $labels.cluster }})",
+        "A standby listed in expected_standbys has no WAL sender on this node.");
+  b.rules.back().labels["observed_on"] = "primary";
   b.add("PgStandbyNotStreaming", "critical",
-        "pgwarden_replication_expected_standby_connected == 0"
-        " or pgwarden_standby_wal_receiver_streaming == 0"
+        "pgwarden_standby_wal_receiver_streaming == 0"
         " or pgwarden_standby_last_msg_age_seconds > " + secs(a.standby_last_msg_max_age),
-        f, "Standby {{ $labels.application_name }}{{ $labels.node }} ({{ $labels.cluster }}) is not streaming",
-        "A configured standby is not connected to its primary, its WAL receiver is not streaming, or it has not "
-        "heard from the primary for longer than " + secs(a.standby_last_msg_max_age) + "s.");
+        f, "Standby {{ $labels.node }} ({{ $labels.cluster }}) is not streaming from its primary",
+        "The standby's WAL receiver is not streaming, or it has not heard from the primary for longer than " +
+            secs(a.standby_last_msg_max_age) + "s.");
+  b.rules.back().labels["observed_on"] = "standby";
   for (const auto& [severity, bytes, seconds] :
        {std::tuple{"warning", a.lag_warning_bytes, a.lag_warning_seconds},
         std::tuple{"critical", a.lag_critical_bytes, a.lag_critical_seconds}}) {

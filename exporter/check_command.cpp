@@ -166,7 +166,8 @@ int run_check(const CheckOptions& opt) {
   std::vector<Alert> firing;
   int code = kOk;
   for (const auto& a : rules.active_alerts()) {
-    if (a.state != AlertState::Firing) continue;
+    // Watchdog (severity none) always fires: it is a heartbeat, not a problem.
+    if (a.state != AlertState::Firing || a.severity() == "none") continue;
     firing.push_back(a);
     code = std::max(code, severity_code(a.severity()));
   }
