@@ -64,15 +64,10 @@ class AlertsE2EMoreTest : public ::testing::Test {
   }
 
   void expect_firing(const Labels& labels, bool with_node, size_t since) {
-    WebhookAlert a;
-    ASSERT_TRUE(eventually_webhook_alert(sink_, labels, "firing", kReact, &a, since));
-    EXPECT_TRUE(well_formed_firing(a, with_node));
+    expect_webhook_firing(sink_, labels, with_node, since, kReact);
   }
-
   void expect_resolved(const Labels& labels, size_t since) {
-    WebhookAlert a;
-    ASSERT_TRUE(eventually_webhook_alert(sink_, labels, "resolved", kReact, &a, since));
-    EXPECT_NE(a.ends_at.rfind("0001-", 0), 0u) << "resolved alert without endsAt: " << a.str();
+    expect_webhook_resolved(sink_, labels, since, kReact);
   }
 
   std::unique_ptr<PgCluster> pg_;  // destroyed last: pgwarden and the sink go first

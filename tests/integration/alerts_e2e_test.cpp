@@ -91,19 +91,11 @@ class AlertsE2ETest : public ::testing::Test {
                                    }));
   }
 
-  // Waits for a firing notification of `labels` sent after request `since`
-  // and checks its shape.
   void expect_firing(const Labels& labels, bool with_node, size_t since) {
-    WebhookAlert a;
-    ASSERT_TRUE(eventually_webhook_alert(sink_, labels, "firing", kReact, &a, since));
-    EXPECT_TRUE(well_formed_firing(a, with_node));
+    expect_webhook_firing(sink_, labels, with_node, since, kReact);
   }
-
   void expect_resolved(const Labels& labels, size_t since) {
-    WebhookAlert a;
-    ASSERT_TRUE(eventually_webhook_alert(sink_, labels, "resolved", kReact, &a, since));
-    EXPECT_NE(a.ends_at.rfind("0001-", 0), 0u) << "resolved alert without endsAt: " << a.str();
-    EXPECT_FALSE(a.fingerprint.empty()) << a.str();
+    expect_webhook_resolved(sink_, labels, since, kReact);
   }
 
   // Newest check success time of `node` (0 when there is none yet).
