@@ -15,7 +15,7 @@ PGWARDEN_TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager openssh-server
   patroni etcd-server etcd-client prometheus-postgres-exporter
-  clang libclang-rt-14-dev chromium
+  chromium
 )
 
 # Prints the given packages that are not installed, one per line.
