@@ -113,6 +113,17 @@ class HostCheckTest : public ::testing::Test {
     EXPECT_EQ(server_.log().find("Accepted publickey"), std::string::npos) << server_.log();
   }
 
+  // The host check with this known_hosts: session down, key unverified, no
+  // host probe results at all.
+  void expect_check_reports_unverified(const std::string& known_hosts) {
+    Config cfg = config(ssh_config(known_hosts));
+    cfg.clusters[0].nodes[0].disk_paths = {work_};
+    auto s = collect(cfg);
+    EXPECT_EQ(value(s, "pgwarden_ssh_up"), 0);
+    EXPECT_EQ(value(s, "pgwarden_ssh_host_key_verified"), 0);
+    EXPECT_EQ(count_prefix(s, "pgwarden_host_"), 0);
+  }
+
   SshServer server_;
   std::string work_;
   std::map<std::string, double> memory_;
@@ -181,12 +192,7 @@ TEST_F(HostCheckTest, UnknownHostKeyRunsNoCommand) {
   test::write_file(kh, "[127.0.0.1]:1 " + server_.host_public_key() + "\n");
   expect_no_command_runs(ssh_config(kh), "unknown");
 
-  Config cfg = config(ssh_config(kh));
-  cfg.clusters[0].nodes[0].disk_paths = {work_};
-  auto s = collect(cfg);
-  EXPECT_EQ(value(s, "pgwarden_ssh_up"), 0);
-  EXPECT_EQ(value(s, "pgwarden_ssh_host_key_verified"), 0);
-  EXPECT_EQ(count_prefix(s, "pgwarden_host_"), 0);
+  expect_check_reports_unverified(kh);
   EXPECT_EQ(test::read_file(kh), "[127.0.0.1]:1 " + server_.host_public_key() + "\n")
       << "known_hosts must never be written";
 }
@@ -209,12 +215,7 @@ TEST_F(HostCheckTest, ChangedHostKeyRunsNoCommand) {
   const std::string kh = server_.write_known_hosts("known_hosts_changed", pub);
   expect_no_command_runs(ssh_config(kh), "CHANGED");
 
-  Config cfg = config(ssh_config(kh));
-  cfg.clusters[0].nodes[0].disk_paths = {work_};
-  auto s = collect(cfg);
-  EXPECT_EQ(value(s, "pgwarden_ssh_up"), 0);
-  EXPECT_EQ(value(s, "pgwarden_ssh_host_key_verified"), 0);
-  EXPECT_EQ(count_prefix(s, "pgwarden_host_"), 0);
+  expect_check_reports_unverified(kh);
 }
 
 TEST_F(HostCheckTest, WrongUserKeyFailsAuthenticationClearly) {
