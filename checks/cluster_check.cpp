@@ -14,6 +14,7 @@ void summarize_cluster(const std::vector<Sample>& samples, SampleSink& out) {
   struct NodeState {
     std::optional<double> in_recovery;
     std::optional<double> lsn;
+    bool client = false;
   };
   std::map<std::string, NodeState> nodes;  // ordered: stable output
   for (const auto& s : samples) {
@@ -21,7 +22,12 @@ void summarize_cluster(const std::vector<Sample>& samples, SampleSink& out) {
     if (node.empty()) continue;
     if (s.name == "pgwarden_pg_in_recovery") nodes[node].in_recovery = s.value;
     else if (s.name == "pgwarden_pg_wal_lsn_bytes") nodes[node].lsn = s.value;
+    // A client (laptop) runs its own writable copy: not a primary of the
+    // cluster, nor a standby of one.
+    else if (s.name == "pgwarden_node_expected_role" && label_value(s.labels, "role") == "client")
+      nodes[node].client = true;
   }
+  std::erase_if(nodes, [](const auto& n) { return n.second.client; });
   double primaries = 0;
   for (const auto& [name, st] : nodes)
     if (st.in_recovery && *st.in_recovery == 0) ++primaries;

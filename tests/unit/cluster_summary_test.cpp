@@ -50,6 +50,21 @@ TEST(ClusterSummary, StandbyAheadIsClampedAndSplitBrainPairsEveryPrimary) {
   EXPECT_FALSE(find(out.samples(), "pgwarden_cluster_lag_bytes", {{"primary", "alpha"}, {"standby", "beta"}}));
 }
 
+TEST(ClusterSummary, ClientNodeIsNeitherPrimaryNorStandby) {
+  std::vector<Sample> in{
+      node_sample("pgwarden_pg_in_recovery", "alpha", 0), node_sample("pgwarden_pg_wal_lsn_bytes", "alpha", 1000),
+      node_sample("pgwarden_pg_in_recovery", "beta", 1),  node_sample("pgwarden_pg_wal_lsn_bytes", "beta", 400),
+      // the laptop's own server is out of recovery, with an unrelated LSN
+      node_sample("pgwarden_pg_in_recovery", "air", 0),   node_sample("pgwarden_pg_wal_lsn_bytes", "air", 9000),
+      Sample{"pgwarden_node_expected_role", {{"cluster", "aya"}, {"node", "air"}, {"role", "client"}}, 1},
+      Sample{"pgwarden_node_expected_role", {{"cluster", "aya"}, {"node", "alpha"}, {"role", "primary"}}, 1}};
+  VectorSink out;
+  summarize_cluster(in, out);
+  EXPECT_EQ(find(out.samples(), "pgwarden_cluster_primaries", {}), 1.0);
+  EXPECT_EQ(find(out.samples(), "pgwarden_cluster_lag_bytes", {{"primary", "alpha"}, {"standby", "beta"}}), 600.0);
+  EXPECT_EQ(out.samples().size(), 2u) << "no pair names air";
+}
+
 TEST(ClusterSummary, DownNodesAreIgnoredAndNoPrimaryIsZero) {
   std::vector<Sample> in{
       node_sample("pgwarden_node_up", "alpha", 0),
