@@ -7,14 +7,16 @@ PGWARDEN_BUILD_PACKAGES=(
   libpq-dev prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev libssh-dev libssl-dev
   libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
 )
-# To run the demo: a local PostgreSQL, and the tools scripts/pgcluster and
-# scripts/demo call.
-PGWARDEN_RUNTIME_PACKAGES=(postgresql python3 curl procps util-linux)
+# To run the demo: a local PostgreSQL, Patroni + etcd, sshd for the host
+# probes, and the tools scripts/pgcluster and scripts/demo call.
+PGWARDEN_RUNTIME_PACKAGES=(
+  postgresql python3 curl procps util-linux gzip
+  patroni etcd-server etcd-client openssh-server openssh-client
+)
 # Only for the test suite and benchmarks.
 PGWARDEN_TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus prometheus-alertmanager openssh-server
-  patroni etcd-server etcd-client prometheus-postgres-exporter
+  prometheus prometheus-alertmanager prometheus-postgres-exporter
   chromium
 )
 
