@@ -4,31 +4,34 @@
 # Sourced by scripts/demo; uses its say, free_port, wait_for, track,
 # run_as_postgres, exec_as_postgres and random_secret.
 #
-#   ha_unavailable          prints why the cluster cannot run here, or nothing;
-#                           finds the PostgreSQL binaries (HA_PGBIN)
+#   ha_unavailable          sets HA_WHY to why the cluster cannot run here
+#                           (empty: it can) and HA_PGBIN to the PostgreSQL
+#                           binaries
 #   ha_start DIR            starts etcd, ha1 and (once ha1 holds the bootstrap
 #                           lock) ha2; returns non-zero when etcd or ha1 fail
 #   ha_toml                 the [[clusters]] block for pgwarden's config
 #   ha_stop_leftovers       immediate stop of a PostgreSQL Patroni left behind
 
-HA_DIR="" HA_PGBIN="" HA_ETCD_PORT="" HA_REST_PORTS=() HA_PG_PORTS=()
+HA_WHY="" HA_DIR="" HA_PGBIN="" HA_ETCD_PORT="" HA_REST_PORTS=() HA_PG_PORTS=()
 HA_SCOPE=demo-ha
 HA_MEMBERS=(ha1 ha2)
 
 ha_unavailable() {
-  local tool
+  HA_WHY=""
+  local tool d
   for tool in etcd patroni; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed (Debian packages etcd-server, patroni)"; return; }
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      HA_WHY="$tool is not installed (Debian packages etcd-server, patroni)"; return
+    fi
   done
   if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
-    echo "there is no postgres user to run PostgreSQL under Patroni"; return
+    HA_WHY="there is no postgres user to run PostgreSQL under Patroni"; return
   fi
   # The newest installed server version, as scripts/pgcluster picks it.
-  local d
   for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV); do
     [[ -x $d/initdb ]] && { HA_PGBIN=$d; return; }
   done
-  echo "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin"
+  HA_WHY="no PostgreSQL server binaries in /usr/lib/postgresql/*/bin"
 }
 
 # 0 when etcd holds Patroni's bootstrap lock of the scope (the /initialize
@@ -105,7 +108,7 @@ ha_start() {  # DIR
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "demo-etcd=http://127.0.0.1:$peer" >"$HA_DIR/etcd.log" 2>&1 &
   pid=$!
-  track etcd "$pid" 10
+  track etcd "$pid" 10 0  # layer 0: outlives the Patroni members
   if ! wait_for 20 curl -fs -o /dev/null "http://127.0.0.1:$HA_ETCD_PORT/health"; then
     say "etcd did not become healthy within 20 s (log: $HA_DIR/etcd.log)"
     return 1

@@ -7,20 +7,21 @@
 # verifies it and never trusts a key blindly.
 # Sourced by scripts/demo; uses its say, free_port, wait_for and track.
 #
-#   ssh_unavailable     prints why sshd cannot run here, or nothing
+#   ssh_unavailable     sets SSH_WHY to why sshd cannot run here (empty: it can)
 #   ssh_start DIR       starts sshd; non-zero (after saying why) on failure
 #   ssh_toml            the node's `ssh = { ... }` line
 
-SSH_DIR="" SSH_PORT="" SSH_USER=""
+SSH_WHY="" SSH_DIR="" SSH_PORT="" SSH_USER=""
 SSHD_BIN=/usr/sbin/sshd
 
 ssh_unavailable() {
+  SSH_WHY=""
   if [[ $(id -u) -ne 0 ]]; then
-    echo "not running as root (sshd must be root to switch to the login user)"
+    SSH_WHY="not running as root (sshd must be root to switch to the login user)"
   elif [[ ! -x $SSHD_BIN ]]; then
-    echo "$SSHD_BIN is not installed (Debian package openssh-server)"
+    SSH_WHY="$SSHD_BIN is not installed (Debian package openssh-server)"
   elif ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh-keyscan >/dev/null 2>&1; then
-    echo "ssh-keygen/ssh-keyscan are not installed (Debian package openssh-client)"
+    SSH_WHY="ssh-keygen/ssh-keyscan are not installed (Debian package openssh-client)"
   fi
 }
 
