@@ -103,7 +103,9 @@ ha_start() {  # DIR
 
   local peer pid i
   HA_ETCD_PORT=$(free_port) peer=$(free_port)
-  etcd --name demo-etcd --data-dir "$HA_DIR/etcd" \
+  # In a session of its own: Ctrl-C in the terminal must not stop etcd before
+  # the Patroni members (they need it to shut down); the teardown stops it last.
+  setsid etcd --name demo-etcd --data-dir "$HA_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$HA_ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$HA_ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "demo-etcd=http://127.0.0.1:$peer" >"$HA_DIR/etcd.log" 2>&1 &
