@@ -216,8 +216,9 @@ TEST_F(DashboardsPrometheusTest, EveryPanelQueryParsesAndReturnsSeries) {
   std::vector<Dashboard> dashboards = load_dashboards();
   ASSERT_GE(dashboards.size(), 2u);
 
-  // Grafana's built-in interval variables, at what Grafana would pick for a
-  // 6 h dashboard on a 15 s scrape default (any window with >= 2 samples).
+  // Grafana's built-in interval variables: fixed values of the size Grafana
+  // picks for the dashboards' 6 h default range (each window holds >= 2
+  // samples at the 1 s scrape interval).
   const std::map<std::string, std::string> builtin = {
       {"__rate_interval", "1m"}, {"__interval", "15s"}, {"__range", "6h"}, {"__range_s", "21600"},
       {"__interval_ms", "15000"}, {"datasource", "prometheus"}};
