@@ -102,8 +102,16 @@ HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, std::str
   }
   std::string port = listen;
   if (!port.empty() && port[0] == ':') port = "0.0.0.0" + port;
-  std::vector<std::string> options = {"listening_ports", port,          "num_threads", "8",
-                                      "request_timeout_ms", "10000",  "enable_keep_alive", "yes"};
+  // A burst of scrapers (1,000 concurrent connections in the load test) must
+  // wait in the kernel's accept queue, not have their SYNs dropped and
+  // retried seconds later: civetweb's defaults (backlog 200, queue 20) are
+  // raised; the kernel caps the backlog at net.core.somaxconn.
+  // Each worker thread is held by one connection until its request arrives
+  // or request_timeout_ms passes: 32 of them keep a handful of idle or slow
+  // clients from stalling every scrape (with 8, 16 idle connections did).
+  std::vector<std::string> options = {"listening_ports", port,          "num_threads", "32",
+                                      "request_timeout_ms", "10000",  "enable_keep_alive", "yes",
+                                      "listen_backlog", "1024",       "connection_queue", "256"};
   try {
     impl_->server = std::make_unique<CivetServer>(options);
   } catch (const CivetException& e) {

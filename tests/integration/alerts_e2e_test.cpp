@@ -98,46 +98,14 @@ class AlertsE2ETest : public ::testing::Test {
     expect_webhook_resolved(sink_, labels, since, kReact);
   }
 
-  // Newest check success time of `node` (0 when there is none yet).
-  double last_success(const std::string& node) const {
-    Exposition m = parse_exposition(proc_.scrape());
-    double newest = 0;
-    for (const auto* s : m.find_all("pgwarden_check_last_success_timestamp_seconds", {{"node", node}}))
-      newest = std::max(newest, s->value);
-    return newest;
-  }
-
-  // Polls until `rounds` further check rounds of `node` have completed
-  // (its newest success time advanced that often), calling `each` on every
-  // poll; returns false on timeout.
+  // Polls until `rounds` further check rounds of `node` have completed,
+  // calling `each` on every poll; returns false on timeout.
   bool over_rounds(const std::string& node, int rounds, const std::function<void()>& each) {
-    double seen = 0;
-    int advanced = -1;  // the first reading is the baseline
-    return poll_until(
-        [&] {
-          each();
-          double now = last_success(node);
-          if (now > seen) {
-            seen = now;
-            ++advanced;
-          }
-          return advanced >= rounds;
-        },
-        kReact + std::chrono::seconds(rounds), 200ms);
+    return over_check_rounds(proc_, node, rounds, kReact + std::chrono::seconds(rounds), each);
   }
 
-  // Active alerts in /alerts named `name` with all of `labels`.
   int active_alerts(const std::string& name, const Labels& labels) const {
-    auto j = nlohmann::json::parse(proc_.scrape("/alerts"));
-    int n = 0;
-    for (const auto& a : j.at("alerts")) {
-      const auto& l = a.at("labels");
-      if (l.value("alertname", "") != name) continue;
-      bool match = true;
-      for (const auto& [k, v] : labels) match = match && l.value(k, "") == v;
-      n += match;
-    }
-    return n;
+    return active_alert_count(proc_, name, labels);
   }
 
   // Runs SQL on the primary and writes a WAL segment switch after it, so the

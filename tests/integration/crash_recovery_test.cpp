@@ -74,28 +74,9 @@ class CrashRecoveryTest : public ::testing::Test {
     return n;
   }
 
-  static double newest_success(const PgwardenProcess& proc, const std::string& node) {
-    Exposition m = parse_exposition(proc.scrape());
-    double newest = 0;
-    for (const auto* s : m.find_all("pgwarden_check_last_success_timestamp_seconds", {{"node", node}}))
-      newest = std::max(newest, s->value);
-    return newest;
-  }
-
-  // Polls until `node`'s newest check success advanced `rounds` times.
+  // Polls until `node`'s checks completed `rounds` more rounds.
   static bool over_rounds(const PgwardenProcess& proc, const std::string& node, int rounds) {
-    double seen = 0;
-    int advanced = -1;  // the first reading is the baseline
-    return poll_until(
-        [&] {
-          double now = newest_success(proc, node);
-          if (now > seen) {
-            seen = now;
-            ++advanced;
-          }
-          return advanced >= rounds;
-        },
-        kReact + std::chrono::seconds(rounds), 200ms);
+    return over_check_rounds(proc, node, rounds, kReact + std::chrono::seconds(rounds));
   }
 
   TempDir state_;                  // destroyed last: outlives both processes
