@@ -159,7 +159,8 @@ struct ExporterConfig {
   std::string state_dir = "/var/lib/pgwarden";
   int workers = 8;                            // concurrent node checks
   std::string log_level = "info";
-  std::string basic_auth_file;                // "user:bcrypt-or-plain" lines; empty = off
+  std::string basic_auth_file;                // "user:password" lines; empty = off
+  std::string basic_auth;                     // its contents (secret), read at load
 };
 
 struct Config {

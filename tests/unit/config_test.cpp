@@ -611,6 +611,27 @@ TEST(ConfigSecrets, EmptySecretFileIsRejected) {
                "bad.toml:6:17: clusters[0].nodes[0].password_file: \"" + file + "\" is empty");
 }
 
+TEST(ConfigSecrets, BasicAuthFileIsReadAndChecked) {
+  TempDir dir;
+  std::string file = dir.write("users", "# web users\nprom:pa:ss\n\n");
+  LoadResult r = load_config_string("[exporter]\nbasic_auth_file = \"" + file + "\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->exporter.basic_auth_file, file);
+  EXPECT_EQ(r.config->exporter.basic_auth, "# web users\nprom:pa:ss");
+}
+
+TEST(ConfigSecrets, BasicAuthFileWithABadLineIsRejectedWithoutItsContent) {
+  TempDir dir;
+  std::string file = dir.write("users", "prom:ok\nTOPSECRETLINE\n");
+  expect_error("[exporter]\nbasic_auth_file = \"" + file + "\"\n",
+               "bad.toml:2:19: exporter.basic_auth_file: \"" + file +
+                   "\": line 2 is not \"user:password\"");
+  std::string only_comments = dir.write("comments", "# nobody\n");
+  expect_error("[exporter]\nbasic_auth_file = \"" + only_comments + "\"\n",
+               "bad.toml:2:19: exporter.basic_auth_file: \"" + only_comments +
+                   "\": has no \"user:password\" line");
+}
+
 TEST(ConfigSecrets, UrlFileAndKeysAreLoaded) {
   TempDir dir;
   std::string url = dir.write("url", "https://hooks.example.com/T0/B1/abc\r\n");
