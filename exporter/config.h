@@ -124,6 +124,7 @@ struct ReceiverConfig {
   std::string hmac_secret;           // loaded; secret
   std::string routing_key_file;      // pagerduty integration key file
   std::string routing_key;           // loaded; secret
+  std::string ca_file;               // PEM CA bundle to verify https with (replaces the system one)
   SourcePos pos;
 };
 

@@ -632,6 +632,21 @@ TEST(ConfigSecrets, BasicAuthFileWithABadLineIsRejectedWithoutItsContent) {
                    "\": has no \"user:password\" line");
 }
 
+TEST(ConfigReceivers, CaFileIsResolvedAndMustBeReadable) {
+  TempDir dir;
+  std::string ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644);  // not a secret
+  LoadResult r = load_config_string("[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\n"
+                                    "url = \"https://hooks.example.com/x\"\nca_file = \"" + ca + "\"\n",
+                                    "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->receivers[0].ca_file, ca);
+  std::string missing = (dir.path() / "nope.pem").string();
+  expect_error("[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\n"
+               "url = \"https://hooks.example.com/x\"\nca_file = \"" + missing + "\"\n",
+               "bad.toml:5:11: receivers[0].ca_file: cannot read \"" + missing +
+                   "\" (expected a PEM file of CA certificates)");
+}
+
 TEST(ConfigSecrets, UrlFileAndKeysAreLoaded) {
   TempDir dir;
   std::string url = dir.write("url", "https://hooks.example.com/T0/B1/abc\r\n");
