@@ -2,10 +2,13 @@
 // absent from every transcript they recorded (see tests/fixtures/transcript.h).
 //
 //   secret_scan DIR [--min-bytes N]
+//   secret_scan --self-test
 //
 // Fails (exit 1) on any hit, and when the transcripts look too thin to mean
 // anything: no secret, no pgwarden log, no HTTP response, or fewer than N
 // bytes in all (a broken hook would otherwise pass silently).
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -40,18 +43,8 @@ std::string test_at(const std::string& text, size_t pos) {
 // Enough of a secret to find it in the fixtures, not the whole of it.
 std::string hint(const std::string& secret) { return secret.substr(0, 8) + "..."; }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: secret_scan DIR [--min-bytes N]\n";
-    return 2;
-  }
-  fs::path dir = argv[1];
-  uintmax_t min_bytes = 1024;
-  for (int i = 2; i + 1 < argc; i += 2)
-    if (std::strcmp(argv[i], "--min-bytes") == 0) min_bytes = std::strtoull(argv[i + 1], nullptr, 10);
-
+// 0 when clean and thick enough, 1 otherwise (reasons on stderr).
+int scan(const fs::path& dir, uintmax_t min_bytes) {
   std::map<std::string, std::string> secrets;  // secret -> the kind it may appear in
   std::error_code ec;
   if (fs::is_directory(dir / "secrets", ec))
@@ -103,4 +96,44 @@ int main(int argc, char** argv) {
                  "ctest -FA '.*')\n";
   if (hits) std::cerr << hits << " leak(s)\n";
   return hits || !thin.empty() ? 1 : 0;
+}
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// The scanner must catch what it is for: a planted leak fails, an allowed
+// kind and a clean record pass, and an empty record fails.
+int self_test() {
+  fs::path dir = fs::temp_directory_path() / ("secret-scan-self-test-" + std::to_string(::getpid()));
+  const std::string secret = "planted-0123456789abcdef", key = "routing-key-0123456789";
+  write(dir / "secrets/1.txt", secret + "\n" + key + "\twebhook\n");
+  write(dir / "text/t-1.log.txt", "==== T.clean\n" + std::string(2048, 'x') + "\n");
+  write(dir / "text/t-1.http.txt", "==== T.clean\nGET /metrics -> 200\n");
+  write(dir / "text/t-1.webhook.txt", "==== T.pd\n{\"routing_key\":\"" + key + "\"}\n");
+  int clean = scan(dir, 1024);
+  write(dir / "text/t-1.http.txt", "==== T.leak\nGET /alerts -> 200\n" + secret + "\n");
+  int leak = scan(dir, 1024);
+  fs::remove_all(dir / "text");
+  int empty = scan(dir, 1024);
+  fs::remove_all(dir);
+  bool ok = clean == 0 && leak == 1 && empty == 1;
+  std::cout << "self-test: clean " << clean << ", leak " << leak << ", empty " << empty
+            << (ok ? " (as expected)\n" : " (WRONG: expected 0, 1, 1)\n");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return self_test();
+  if (argc < 2) {
+    std::cerr << "usage: secret_scan DIR [--min-bytes N] | secret_scan --self-test\n";
+    return 2;
+  }
+  uintmax_t min_bytes = 1024;
+  for (int i = 2; i + 1 < argc; i += 2)
+    if (std::strcmp(argv[i], "--min-bytes") == 0) min_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+  return scan(argv[1], min_bytes);
 }
