@@ -163,6 +163,7 @@ struct Notifier::Impl {
     req.body = r.payload->prepare_send ? r.payload->prepare_send(r.cfg, entry.body) : entry.body;
     req.timeout = std::min(r.cfg.timeout, remaining);
     req.max_response_bytes = 64 * 1024;
+    req.ca_file = r.cfg.ca_file;  // empty: the system CA bundle; TLS is always verified
     req.headers.emplace_back("Content-Type", "application/json");
     if (!r.cfg.hmac_secret.empty())
       req.headers.emplace_back("X-Pgwarden-Signature",

@@ -19,7 +19,7 @@ struct HttpRequest {
   std::string body;
   Duration timeout = Duration(5000);         // whole transfer, connect included
   size_t max_response_bytes = 1 << 20;       // larger bodies fail the request
-  std::string ca_file;                       // optional extra CA bundle
+  std::string ca_file;                       // PEM CAs to verify with instead of the system bundle
 };
 
 struct HttpResponse {

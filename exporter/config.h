@@ -124,6 +124,7 @@ struct ReceiverConfig {
   std::string hmac_secret;           // loaded; secret
   std::string routing_key_file;      // pagerduty integration key file
   std::string routing_key;           // loaded; secret
+  std::string ca_file;               // PEM CA bundle to verify https with (replaces the system one)
   SourcePos pos;
 };
 
@@ -159,7 +160,8 @@ struct ExporterConfig {
   std::string state_dir = "/var/lib/pgwarden";
   int workers = 8;                            // concurrent node checks
   std::string log_level = "info";
-  std::string basic_auth_file;                // "user:bcrypt-or-plain" lines; empty = off
+  std::string basic_auth_file;                // "user:password" lines; empty = off
+  std::string basic_auth;                     // its contents (secret), read at load
 };
 
 struct Config {

@@ -1,5 +1,8 @@
 // [[receivers]]: where notifications go. URLs and keys are secrets: errors
 // show at most a URL's scheme and host, never file contents.
+#include <filesystem>
+#include <fstream>
+
 #include "exporter/config_sections.h"
 #include "exporter/config_values.h"
 
@@ -71,6 +74,14 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
   } else if (rc.type == "pagerduty") {
     st.sink.add(rc.pos, r.key_path("routing_key_file") +
                             ": missing (pagerduty receivers need the integration key in a file)");
+  }
+  if (r.string("ca_file", rc.ca_file)) {
+    rc.ca_file = st.base.resolve(rc.ca_file);
+    std::ifstream probe(rc.ca_file);
+    std::error_code ec;
+    if (rc.ca_file.empty() || !probe || std::filesystem::is_directory(rc.ca_file, ec))
+      st.sink.add(*t.get("ca_file"), r.key_path("ca_file"),
+                  "cannot read " + show(rc.ca_file) + " (expected a PEM file of CA certificates)");
   }
   r.finish();
 }

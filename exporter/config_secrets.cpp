@@ -26,6 +26,12 @@ std::string octal_mode(mode_t mode) {
 
 }  // namespace
 
+std::string others_access_problem(const std::string& path, unsigned mode) {
+  if ((mode & 07) == 0) return {};
+  return show(path) + " is readable or writable by others (mode " + octal_mode(mode) +
+         "); fix it with: chmod o-rwx " + path;
+}
+
 bool read_secret_file(TableReader& r, std::string_view key, const PathBase& base,
                       std::string& path_out, std::string* secret_out, SecretUse use) {
   std::string raw;
@@ -49,10 +55,8 @@ bool read_secret_file(TableReader& r, std::string_view key, const PathBase& base
     r.sink().add(node, where, show(path) + " is not a regular file");
     return false;
   }
-  if ((st.st_mode & 077) != 0) {
-    r.sink().add(node, where,
-                 show(path) + " is readable by others (mode " + octal_mode(st.st_mode) +
-                     "); chmod 600 it");
+  if (std::string problem = others_access_problem(path, st.st_mode); !problem.empty()) {
+    r.sink().add(node, where, problem);
     return false;
   }
   std::ifstream in(path, std::ios::binary);

@@ -23,9 +23,14 @@ enum class SecretUse {
   CheckAccess,  // only check that it is readable and private (e.g. an SSH key)
 };
 
+// Empty when `mode` gives others (neither owner nor group) no access;
+// otherwise what is wrong with `path`, its mode and the fix. Group access is
+// allowed (a root:pgwarden 0640 file under systemd).
+std::string others_access_problem(const std::string& path, unsigned mode);
+
 // Reads `key` (a path) from `r`, resolves it into `path_out` and, for
 // SecretUse::Read, its contents into `secret_out`. Reports a missing or
-// unreadable file, an empty one, and one readable by group or others.
+// unreadable file, an empty one, and one others may read or write.
 // Returns true when everything succeeded.
 bool read_secret_file(TableReader& r, std::string_view key, const PathBase& base,
                       std::string& path_out, std::string* secret_out,

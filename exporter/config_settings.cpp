@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "checks/check.h"
+#include "exporter/basic_auth.h"
 #include "exporter/config_sections.h"
 #include "exporter/config_values.h"
 
@@ -31,9 +32,11 @@ void read_exporter(TableReader& root, LoadState& st, ExporterConfig& e) {
                   show(e.log_level) + " is not a log level (expected one of: " + join(levels) +
                       ")");
   }
-  if (r.get("basic_auth_file"))
-    read_secret_file(r, "basic_auth_file", st.base, e.basic_auth_file, nullptr,
-                     SecretUse::CheckAccess);
+  if (r.get("basic_auth_file") &&
+      read_secret_file(r, "basic_auth_file", st.base, e.basic_auth_file, &e.basic_auth))
+    if (BasicAuth parsed; auto err = BasicAuth::parse(e.basic_auth, parsed))
+      st.sink.add(*t->get("basic_auth_file"), r.key_path("basic_auth_file"),
+                  show(e.basic_auth_file) + ": " + *err);
   r.finish();
 }
 

@@ -2,40 +2,14 @@
 
 #include <CivetServer.h>
 
-#include <cstring>
+#include <mutex>
+#include <shared_mutex>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
-#include <openssl/crypto.h>
-
 namespace pgw {
 namespace {
-
-std::string base64_decode(const std::string& in) {
-  static const std::string chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    if (c == '=') break;
-    auto pos = chars.find(c);
-    if (pos == std::string::npos) return {};
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-// Compares in time independent of where the strings differ.
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 void send(mg_connection* conn, const HttpReply& r, bool head = false) {
   const char* reason = r.status == 200 ? "OK" : r.status == 401 ? "Unauthorized"
@@ -58,20 +32,15 @@ void send(mg_connection* conn, const HttpReply& r, bool head = false) {
 
 struct HttpServer::Impl : public CivetHandler {
   HttpBackend& backend;
-  std::vector<std::string> credentials;  // "user:password"
+  std::shared_mutex auth_mu;  // guards auth (replaced on reload)
+  BasicAuth auth;
   std::unique_ptr<CivetServer> server;
 
   explicit Impl(HttpBackend& b) : backend(b) {}
 
   bool authorized(mg_connection* conn) {
-    if (credentials.empty()) return true;
-    const char* auth = mg_get_header(conn, "Authorization");
-    if (!auth || std::strncmp(auth, "Basic ", 6) != 0) return false;
-    std::string given = base64_decode(auth + 6);
-    bool ok = false;
-    // Compare against every entry so timing does not reveal which matched.
-    for (const auto& c : credentials) ok |= constant_time_equal(given, c);
-    return ok;
+    std::shared_lock lock(auth_mu);
+    return auth.allows(mg_get_header(conn, "Authorization"));
   }
 
   bool handleGet(CivetServer*, mg_connection* conn) override {
@@ -92,14 +61,9 @@ struct HttpServer::Impl : public CivetHandler {
   }
 };
 
-HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, std::string basic_auth)
+HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, BasicAuth auth)
     : impl_(std::make_unique<Impl>(backend)) {
-  std::istringstream lines(basic_auth);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    impl_->credentials.push_back(line);
-  }
+  impl_->auth = std::move(auth);
   std::string port = listen;
   if (!port.empty() && port[0] == ':') port = "0.0.0.0" + port;
   // A burst of scrapers (1,000 concurrent connections in the load test) must
@@ -122,6 +86,11 @@ HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, std::str
 
 HttpServer::~HttpServer() {
   if (impl_->server) impl_->server->close();
+}
+
+void HttpServer::set_auth(BasicAuth auth) {
+  std::unique_lock lock(impl_->auth_mu);
+  impl_->auth = std::move(auth);
 }
 
 int HttpServer::port() const {

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "exporter/basic_auth.h"
+
 namespace pgw {
 
 struct HttpReply {
@@ -25,10 +27,14 @@ class HttpBackend {
 class HttpServer {
  public:
   // Listens on `listen` ("127.0.0.1:9847", "[::1]:9847", ":9847").
-  // `basic_auth` holds "user:password" lines; empty disables auth.
+  // Every endpoint requires `auth` when it is enabled (401 with a
+  // WWW-Authenticate challenge otherwise).
   // Throws std::runtime_error when the address cannot be bound.
-  HttpServer(const std::string& listen, HttpBackend& backend, std::string basic_auth = {});
+  HttpServer(const std::string& listen, HttpBackend& backend, BasicAuth auth = {});
   ~HttpServer();
+  // Replaces the credentials (config reload); requests in flight finish
+  // with the old ones.
+  void set_auth(BasicAuth auth);
   // The port actually bound (useful with port 0).
   int port() const;
 

@@ -65,15 +65,8 @@ class Service : public HttpBackend {
                                                           : options_.listen_override;
     start_runtime(config, restore_alert_state(*config));
 
-    std::string auth;
-    if (!config->exporter.basic_auth_file.empty() && !read_file(config->exporter.basic_auth_file, auth)) {
-      spdlog::error("cannot read exporter.basic_auth_file {}", config->exporter.basic_auth_file);
-      stop_runtime();
-      return 2;
-    }
-    std::unique_ptr<HttpServer> http;
     try {
-      http = std::make_unique<HttpServer>(listen, *this, auth);
+      http_ = std::make_unique<HttpServer>(listen, *this, basic_auth(*config));
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
       stop_runtime();
@@ -92,7 +85,7 @@ class Service : public HttpBackend {
       spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    http.reset();
+    http_.reset();
     stop_runtime();
     return 0;
   }
@@ -189,6 +182,7 @@ class Service : public HttpBackend {
     nlohmann::json state = rt_ ? rt_->rules->save_state() : nlohmann::json();
     stop_runtime();
     setup_logging(config->exporter.log_level);
+    if (http_) http_->set_auth(basic_auth(*config));
     start_runtime(config, state);
     spdlog::info("configuration reloaded ({} cluster(s))", config->clusters.size());
   }
@@ -239,7 +233,15 @@ class Service : public HttpBackend {
     }
   }
 
+  // The loader has validated the credentials already.
+  static BasicAuth basic_auth(const Config& c) {
+    BasicAuth auth;
+    if (!c.exporter.basic_auth.empty()) BasicAuth::parse(c.exporter.basic_auth, auth);
+    return auth;
+  }
+
   ServeOptions options_;
+  std::unique_ptr<HttpServer> http_;
   SnapshotStore store_;
   BuildInfoSource build_info_;
   std::shared_mutex mu_;  // guards rt_ (swapped on reload)

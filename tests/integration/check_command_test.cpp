@@ -15,6 +15,7 @@
 #include "tests/fixtures/exposition.h"
 #include "tests/fixtures/pg_cluster.h"
 #include "tests/fixtures/test_util.h"
+#include "tests/fixtures/transcript.h"
 #include "tests/fixtures/webhook_sink.h"
 
 namespace pgw::test {
@@ -47,7 +48,7 @@ class CheckCommandTest : public ::testing::Test {
     o.state_dir = dir_ + "/state";
     o.extra_toml = extra_toml;
     std::string path = dir_ + "/pgwarden.toml";
-    write_file(path, watch_config(pg_, o));
+    write_file(path, watch_config(pg_, o), true);
     return path;
   }
 
@@ -59,6 +60,7 @@ class CheckCommandTest : public ::testing::Test {
       c.err = read_file(err_path);
     } catch (const std::exception&) {
     }
+    record_transcript("command", "pgwarden check " + args + "\n" + c.str());
     return c;
   }
 
@@ -168,7 +170,7 @@ TEST_F(CheckCommandTest, UnreadableConfigIsUnknownAndWritesNothing) {
   EXPECT_FALSE(fs::exists(out_file));
 
   std::string bad = dir_ + "/bad.toml";
-  write_file(bad, "[exporter]\ninterval = \"1s\"\n[[clusters]\nname = \"x\"\n");
+  write_file(bad, "[exporter]\ninterval = \"1s\"\n[[clusters]\nname = \"x\"\n", true);
   r = check(config_arg(bad) + " --format prometheus --output " + shell_quote(out_file));
   EXPECT_EQ(r.exit_code, 3) << r.str();
   EXPECT_EQ(r.out.rfind("PGWARDEN UNKNOWN", 0), 0u) << r.str();
@@ -291,7 +293,7 @@ TEST_F(CheckCommandTest, StateFileKeepsForTimersAcrossRuns) {
   // A broken config leaves the state file as it was.
   std::string before = read_file(state);
   std::string bad = dir_ + "/bad.toml";
-  write_file(bad, "[exporter\n");
+  write_file(bad, "[exporter\n", true);
   CheckRun broken = check(config_arg(bad) + " --state-file " + shell_quote(state));
   EXPECT_EQ(broken.exit_code, 3) << broken.str();
   EXPECT_EQ(read_file(state), before);

@@ -19,6 +19,7 @@
 #include "alerts/hmac.h"
 #include "alerts/notifier.h"
 #include "tests/fixtures/test_util.h"
+#include "tests/fixtures/transcript.h"
 #include "tests/fixtures/webhook_sink.h"
 
 namespace pgw {
@@ -40,7 +41,10 @@ class LogCapture {
     logger->set_level(spdlog::level::trace);
     spdlog::set_default_logger(logger);
   }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  ~LogCapture() {
+    spdlog::set_default_logger(previous_);
+    test::record_transcript("log", text());
+  }
   std::string text() const { return out_.str(); }
 
  private:
@@ -50,7 +54,11 @@ class LogCapture {
 
 class NotifyTest : public ::testing::Test {
  protected:
-  void SetUp() override { state_dir_ = test::make_temp_dir("pgw-notify"); }
+  void SetUp() override {
+    state_dir_ = test::make_temp_dir("pgw-notify");
+    for (const auto& s : {kUrlToken, kHmacSecret}) test::record_secret(s);
+    test::record_secret("PDKEY-55aa66bb", "webhook");  // PagerDuty's body carries it
+  }
   void TearDown() override { test::remove_tree(state_dir_); }
 
   ReceiverConfig webhook(const std::string& name = "ops") {

@@ -33,7 +33,7 @@ const std::vector<std::string> kBuiltinAlerts = {
 // user who copied the example would have them.
 std::string prepare_aya_copy(const std::string& dir) {
   std::string config = dir + "/aya.toml";
-  write_file(config, read_file(std::string(PGWARDEN_SOURCE_DIR) + "/etc/aya.toml"));
+  write_file(config, read_file(std::string(PGWARDEN_SOURCE_DIR) + "/etc/aya.toml"), true);
   auto r = run_command("mkdir -p " + shell_quote(dir + "/secrets"), true);
   if (r.exit_code != 0) throw std::runtime_error("mkdir secrets: " + r.out);
   write_file(dir + "/secrets/pgwarden_password", "dummy-password\n", true);

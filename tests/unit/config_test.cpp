@@ -12,6 +12,7 @@
 #include "checks/check.h"
 #include "checks/pg_client.h"
 #include "exporter/config.h"
+#include "exporter/config_source.h"
 
 namespace pgw {
 namespace {
@@ -580,15 +581,27 @@ TEST(ConfigSecrets, OthersReadableSecretFileIsRejected) {
   std::string file = dir.write("pw", "s3cret\n", 0644);
   expect_error(node_with("password_file = \"" + file + "\""),
                "bad.toml:6:17: clusters[0].nodes[0].password_file: \"" + file +
-                   "\" is readable by others (mode 0644); chmod 600 it");
+                   "\" is readable or writable by others (mode 0644); fix it with: chmod o-rwx " +
+                   file);
 }
 
-TEST(ConfigSecrets, GroupReadableSecretFileIsRejected) {
+TEST(ConfigSecrets, OthersWritableSecretFileIsRejected) {
   TempDir dir;
-  std::string file = dir.write("url", "https://hooks.example.com/x\n", 0640);
+  std::string file = dir.write("url", "https://hooks.example.com/x\n", 0602);
   expect_error("[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\nurl_file = \"" + file + "\"\n",
                "bad.toml:4:12: receivers[0].url_file: \"" + file +
-                   "\" is readable by others (mode 0640); chmod 600 it");
+                   "\" is readable or writable by others (mode 0602); fix it with: chmod o-rwx " +
+                   file);
+}
+
+// root:pgwarden 0640 under systemd: the group may read a secret.
+TEST(ConfigSecrets, GroupReadableSecretFileIsAccepted) {
+  TempDir dir;
+  std::string file = dir.write("url", "https://hooks.example.com/x\n", 0640);
+  LoadResult r = load_config_string(
+      "[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\nurl_file = \"" + file + "\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->receivers[0].url, "https://hooks.example.com/x");
 }
 
 TEST(ConfigSecrets, EmptySecretFileIsRejected) {
@@ -596,6 +609,42 @@ TEST(ConfigSecrets, EmptySecretFileIsRejected) {
   std::string file = dir.write("pw", "\n");
   expect_error(node_with("password_file = \"" + file + "\""),
                "bad.toml:6:17: clusters[0].nodes[0].password_file: \"" + file + "\" is empty");
+}
+
+TEST(ConfigSecrets, BasicAuthFileIsReadAndChecked) {
+  TempDir dir;
+  std::string file = dir.write("users", "# web users\nprom:pa:ss\n\n");
+  LoadResult r = load_config_string("[exporter]\nbasic_auth_file = \"" + file + "\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->exporter.basic_auth_file, file);
+  EXPECT_EQ(r.config->exporter.basic_auth, "# web users\nprom:pa:ss");
+}
+
+TEST(ConfigSecrets, BasicAuthFileWithABadLineIsRejectedWithoutItsContent) {
+  TempDir dir;
+  std::string file = dir.write("users", "prom:ok\nTOPSECRETLINE\n");
+  expect_error("[exporter]\nbasic_auth_file = \"" + file + "\"\n",
+               "bad.toml:2:19: exporter.basic_auth_file: \"" + file +
+                   "\": line 2 is not \"user:password\"");
+  std::string only_comments = dir.write("comments", "# nobody\n");
+  expect_error("[exporter]\nbasic_auth_file = \"" + only_comments + "\"\n",
+               "bad.toml:2:19: exporter.basic_auth_file: \"" + only_comments +
+                   "\": has no \"user:password\" line");
+}
+
+TEST(ConfigReceivers, CaFileIsResolvedAndMustBeReadable) {
+  TempDir dir;
+  std::string ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644);  // not a secret
+  LoadResult r = load_config_string("[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\n"
+                                    "url = \"https://hooks.example.com/x\"\nca_file = \"" + ca + "\"\n",
+                                    "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->receivers[0].ca_file, ca);
+  std::string missing = (dir.path() / "nope.pem").string();
+  expect_error("[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\n"
+               "url = \"https://hooks.example.com/x\"\nca_file = \"" + missing + "\"\n",
+               "bad.toml:5:11: receivers[0].ca_file: cannot read \"" + missing +
+                   "\" (expected a PEM file of CA certificates)");
 }
 
 TEST(ConfigSecrets, UrlFileAndKeysAreLoaded) {
@@ -934,6 +983,50 @@ TEST(ConfigLoad, ShippedAyaExampleWithoutSecretsNamesTheMissingFiles) {
   ASSERT_FALSE(r.errors.empty());
   for (const auto& e : r.errors)
     EXPECT_NE(e.message.find((dir.path() / "secrets").string()), std::string::npos) << e.str();
+}
+
+// ---- the config file's own mode (load_config, what every command uses) ------
+
+TEST(ConfigFileMode, OthersReadableConfigIsRefusedWithTheFix) {
+  TempDir dir;
+  std::string file = dir.write("pgwarden.toml", "[exporter]\ninterval = \"5s\"\n", 0644);
+  LoadResult r = load_config(file);
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_EQ(error_strings(r),
+            std::vector<std::string>{file + ": the config file \"" + file +
+                                     "\" is readable or writable by others (mode 0644); fix it "
+                                     "with: chmod o-rwx " + file});
+}
+
+TEST(ConfigFileMode, OthersWritableConfigIsRefused) {
+  TempDir dir;
+  std::string file = dir.write("pgwarden.toml", "", 0602);
+  LoadResult r = load_config(file);
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("(mode 0602)"), std::string::npos) << r.errors[0].str();
+}
+
+TEST(ConfigFileMode, OwnerAndGroupOnlyConfigsLoad) {
+  TempDir dir;
+  for (mode_t mode : {0600, 0640, 0660, 0400}) {
+    std::string file = dir.write("pgwarden.toml", "[exporter]\ninterval = \"5s\"\n", mode);
+    LoadResult r = load_config(file);
+    EXPECT_TRUE(r.config.has_value()) << std::oct << mode << ": "
+                                      << (r.errors.empty() ? "" : r.errors[0].str());
+  }
+}
+
+// The shipped example is 0644 in a git checkout: used as it is, it is
+// refused (users copy it and make it private).
+TEST(ConfigFileMode, ShippedAyaExampleAsCheckedOutIsRefusedWhenOthersCanRead) {
+  TempDir dir;
+  std::string file = (dir.path() / "aya.toml").string();
+  fs::copy_file(fs::path(PGWARDEN_SOURCE_DIR) / "etc" / "aya.toml", file);
+  chmod(file.c_str(), 0644);
+  LoadResult r = load_config(file);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("chmod o-rwx " + file), std::string::npos) << r.errors[0].str();
 }
 
 // ---- small API pieces --------------------------------------------------------
