@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "exporter/heap_trim.h"
 #include "exporter/worker_pool.h"
 
 namespace pgw {
@@ -208,6 +209,7 @@ void Scheduler::finish_round(Clock::time_point start) {
     }
   }
   record_round(start);
+  release_free_heap();  // the round's sample copies live in this worker's arena
 }
 
 void Scheduler::record_round(Clock::time_point start) {

@@ -7,10 +7,8 @@
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
-#include <sstream>
 #include <thread>
 
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "alerts/notifier.h"
@@ -101,10 +99,7 @@ class Service : public HttpBackend {
     std::shared_lock lock(mu_);
     std::vector<const SampleSource*> sources = {&store_, &build_info_};
     if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get()});
-    SourcesCollectable collectable(sources);
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, collectable.Collect());
-    return {200, "text/plain; version=0.0.4; charset=utf-8", out.str()};
+    return {200, "text/plain; version=0.0.4; charset=utf-8", render_sources(sources)};
   }
 
   HttpReply healthz() override { return {200, "text/plain; charset=utf-8", "ok\n"}; }
