@@ -16,6 +16,7 @@ PGWARDEN_TEST_PACKAGES=(
   prometheus prometheus-alertmanager openssh-server
   patroni etcd-server etcd-client prometheus-postgres-exporter
   chromium
+  time  # /usr/bin/time -v in bench/compare
 )
 
 # Prints the given packages that are not installed, one per line.
