@@ -60,10 +60,11 @@ def ensure_packages():
 
 
 def pgwarden_binary():
-    """PGWARDEN_BINARY, or ROOT/build/pgwarden (built when missing)."""
+    """Installs what is missing of scripts/lib/packages.sh, then returns
+    PGWARDEN_BINARY or ROOT/build/pgwarden (built when missing)."""
+    ensure_packages()
     path = os.environ.get("PGWARDEN_BINARY", os.path.join(ROOT, "build", "pgwarden"))
     if not os.access(path, os.X_OK):
-        ensure_packages()
         say("building pgwarden (RelWithDebInfo) into build/")
         build = os.path.join(ROOT, "build")
         subprocess.run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
