@@ -1,49 +1,112 @@
 #include "exporter/metrics_render.h"
 
 #include <algorithm>
-#include <sstream>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 
-#include <prometheus/text_serializer.h>
-
+#include "exporter/heap_trim.h"
 #include "exporter/metric_catalog.h"
 
 namespace pgw {
+namespace {
 
-std::vector<prometheus::MetricFamily> to_families(std::vector<Sample> samples) {
-  for (auto& s : samples) normalize(s.labels);
-  std::stable_sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
-    if (a.name != b.name) return a.name < b.name;
-    return a.labels < b.labels;
-  });
-  std::vector<prometheus::MetricFamily> families;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    const Sample& s = samples[i];
-    // A later duplicate of the same series replaces the earlier one.
-    if (i + 1 < samples.size() && samples[i + 1].name == s.name && samples[i + 1].labels == s.labels)
-      continue;
-    if (families.empty() || families.back().name != s.name) {
-      prometheus::MetricFamily f;
-      f.name = s.name;
-      auto info = find_metric(s.name);
-      f.help = info ? info->help : "pgwarden metric " + s.name;
-      f.type = info && info->type == MetricType::Counter ? prometheus::MetricType::Counter
-                                                         : prometheus::MetricType::Gauge;
-      families.push_back(std::move(f));
-    }
-    prometheus::ClientMetric m;
-    m.label.reserve(s.labels.size());
-    for (const auto& [k, v] : s.labels) m.label.push_back({k, v});
-    if (families.back().type == prometheus::MetricType::Counter) m.counter.value = s.value;
-    else m.gauge.value = s.value;
-    families.back().metric.push_back(std::move(m));
-  }
-  return families;
+bool is_normalized(const Labels& labels) {
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i].second.empty() || (i > 0 && !(labels[i - 1].first < labels[i].first))) return false;
+  return true;
 }
 
+// HELP text escapes backslash and newline; label values also the quote.
+void append_escaped(std::string& out, const std::string& s, bool quote) {
+  for (char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (quote && c == '"') out += "\\\"";
+    else out += c;
+  }
+}
+
+void append_value(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v < 0 ? "-Inf" : "+Inf";
+  } else {
+    // 15 significant digits unless that does not read back exactly
+    // (std::to_chars for double is missing from older macOS libc++).
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.15g", v);
+    if (std::strtod(buf, nullptr) != v) n = std::snprintf(buf, sizeof buf, "%.17g", v);
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void append_header(std::string& out, const std::string& name) {
+  auto info = find_metric(name);
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  append_escaped(out, info ? info->help : "pgwarden metric " + name, false);
+  out += "\n# TYPE ";
+  out += name;
+  out += info && info->type == MetricType::Counter ? " counter\n" : " gauge\n";
+}
+
+void append_series(std::string& out, const Sample& s) {
+  out += s.name;
+  if (!s.labels.empty()) {
+    out += '{';
+    for (size_t i = 0; i < s.labels.size(); ++i) {
+      if (i) out += ',';
+      out += s.labels[i].first;
+      out += "=\"";
+      append_escaped(out, s.labels[i].second, true);
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  append_value(out, s.value);
+  out += '\n';
+}
+
+}  // namespace
+
 std::string render_text(const std::vector<Sample>& samples) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, to_families(samples));
-  return out.str();
+  // Sorts pointers, not samples; only samples whose labels are not yet
+  // normalized (the store's always are) are copied.
+  std::deque<Sample> normalized;
+  std::vector<const Sample*> order;
+  order.reserve(samples.size());
+  for (const Sample& s : samples) {
+    if (is_normalized(s.labels)) {
+      order.push_back(&s);
+    } else {
+      normalized.push_back(s);
+      normalize(normalized.back().labels);
+      order.push_back(&normalized.back());
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Sample* a, const Sample* b) {
+    if (a->name != b->name) return a->name < b->name;
+    return a->labels < b->labels;
+  });
+  std::string out;
+  out.reserve(samples.size() * 96);
+  const std::string* family = nullptr;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Sample& s = *order[i];
+    // A later duplicate of the same series replaces the earlier one.
+    if (i + 1 < order.size() && order[i + 1]->name == s.name && order[i + 1]->labels == s.labels) continue;
+    if (!family || *family != s.name) {
+      append_header(out, s.name);
+      family = &s.name;
+    }
+    append_series(out, s);
+  }
+  return out;
 }
 
 std::vector<Sample> collect_samples(const std::vector<const SampleSource*>& sources) {
@@ -52,8 +115,10 @@ std::vector<Sample> collect_samples(const std::vector<const SampleSource*>& sour
   return all;
 }
 
-std::vector<prometheus::MetricFamily> SourcesCollectable::Collect() const {
-  return to_families(collect_samples(sources_));
+std::string render_sources(const std::vector<const SampleSource*>& sources) {
+  std::string body = render_text(collect_samples(sources));
+  release_free_heap();  // the samples copy is gone; give its pages back
+  return body;
 }
 
 }  // namespace pgw

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "exporter/heap_trim.h"
 #include "exporter/worker_pool.h"
 
 namespace pgw {
@@ -24,11 +25,14 @@ struct NodeRuntime {
 // cluster checks and the callback.
 struct Scheduler::Round {
   std::atomic<int> remaining{0};
+  Scheduler::Clock::time_point start = Scheduler::Clock::now();
 };
 
 namespace {
 
 constexpr const char* kConnectionCheck = "connection";
+// Store key (cluster and node empty) of the scheduler's round timing.
+constexpr const char* kRoundEntry = "round";
 
 double unix_now(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -112,6 +116,7 @@ std::set<SnapshotStore::Key> Scheduler::keys() const {
   for (const auto& cluster : config_.clusters)
     for (const auto& c : cluster_checks_)
       if (c->applies_to_cluster(cluster)) keys.insert({cluster.name, "", c->name()});
+  keys.insert({"", "", kRoundEntry});
   return keys;
 }
 
@@ -175,7 +180,7 @@ void Scheduler::start_round(bool all_checks) {
   auto round = std::make_shared<Round>();
   round->remaining = static_cast<int>(ready.size());
   if (ready.empty()) {
-    finish_round();
+    finish_round(round->start);
     return;
   }
   {
@@ -186,14 +191,14 @@ void Scheduler::start_round(bool all_checks) {
     pool_->submit([this, node, round, all_checks] {
       run_node(*node, all_checks);
       node->busy = false;
-      if (--round->remaining == 0) finish_round();
+      if (--round->remaining == 0) finish_round(round->start);
       std::lock_guard lock(mu_);
       if (--running_ == 0) cv_.notify_all();
     });
   }
 }
 
-void Scheduler::finish_round() {
+void Scheduler::finish_round(Clock::time_point start) {
   std::lock_guard lock(round_mu_);
   run_cluster_checks();
   if (on_round_) {
@@ -203,6 +208,20 @@ void Scheduler::finish_round() {
       spdlog::error("round callback failed: {}", e.what());
     }
   }
+  record_round(start);
+  release_free_heap();  // the round's sample copies live in this worker's arena
+}
+
+void Scheduler::record_round(Clock::time_point start) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  spdlog::debug("round of {} node(s) took {:.3f} s", nodes_.size(), seconds);
+  CheckResult r;
+  r.check = kRoundEntry;
+  r.success = true;
+  r.self_metrics = false;
+  r.timestamp = unix_now(std::chrono::system_clock::now());
+  r.samples.push_back({"pgwarden_round_duration_seconds", {}, seconds});
+  store_.put(std::move(r));
 }
 
 void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {

@@ -53,7 +53,10 @@ class Scheduler {
   void loop();
   void start_round(bool all_checks);
   void run_node(NodeRuntime& node, bool all_checks);
-  void finish_round();
+  // Cluster checks, the callback, then the round's wall time as
+  // pgwarden_round_duration_seconds.
+  void finish_round(Clock::time_point start);
+  void record_round(Clock::time_point start);
   void run_cluster_checks();
   bool enabled(const Check& check) const;
 

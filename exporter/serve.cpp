@@ -7,10 +7,8 @@
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
-#include <sstream>
 #include <thread>
 
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "alerts/notifier.h"
@@ -35,6 +33,8 @@ struct Runtime {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
   std::string last_saved_state;
+  std::string last_saved_significant;  // last_saved_state without lastEval/value
+  std::chrono::steady_clock::time_point last_saved_at{};
 };
 
 std::string alert_state_path(const Config& c) { return c.exporter.state_dir + "/alerts.json"; }
@@ -94,10 +94,7 @@ class Service : public HttpBackend {
     std::shared_lock lock(mu_);
     std::vector<const SampleSource*> sources = {&store_, &build_info_};
     if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get()});
-    SourcesCollectable collectable(sources);
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, collectable.Collect());
-    return {200, "text/plain; version=0.0.4; charset=utf-8", out.str()};
+    return {200, "text/plain; version=0.0.4; charset=utf-8", render_sources(sources)};
   }
 
   HttpReply healthz() override { return {200, "text/plain; charset=utf-8", "ok\n"}; }
@@ -165,7 +162,7 @@ class Service : public HttpBackend {
     delivery_cv_.notify_all();
     if (delivery_.joinable()) delivery_.join();
     rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
-    save_alert_state(*rt_);
+    save_alert_state(*rt_, /*force=*/true);
     std::unique_lock lock(mu_);
     rt_.reset();
   }
@@ -205,9 +202,30 @@ class Service : public HttpBackend {
     delivery_cv_.notify_all();
   }
 
-  void save_alert_state(Runtime& rt) {
-    std::string text = rt.rules->save_state().dump();
+  // Every instance's lastEval (and often its value) changes on every round;
+  // rewriting and fsyncing the file for those alone was a quarter of
+  // pgwarden's CPU at a short interval (bench/compare). So a change of only
+  // those is written at most every kStateRefresh; any other change (a state,
+  // a timer, labels, an alert appearing or going) is written at once, and
+  // `force` (shutdown) always writes.
+  static constexpr auto kStateRefresh = std::chrono::seconds(30);
+
+  static std::string significant_state(nlohmann::json state) {
+    for (auto& rule : state["rules"])
+      for (auto& inst : rule["instances"]) {
+        inst.erase("lastEval");
+        inst.erase("value");
+      }
+    return state.dump();
+  }
+
+  void save_alert_state(Runtime& rt, bool force = false) {
+    nlohmann::json state = rt.rules->save_state();
+    std::string text = state.dump();
     if (text == rt.last_saved_state) return;
+    std::string significant = significant_state(std::move(state));
+    auto now = std::chrono::steady_clock::now();
+    if (!force && significant == rt.last_saved_significant && now - rt.last_saved_at < kStateRefresh) return;
     std::string err = write_file_atomically(alert_state_path(*rt.config), text, 0600);
     if (!err.empty()) {
       // Logged once per distinct failure to avoid flooding.
@@ -217,6 +235,8 @@ class Service : public HttpBackend {
     }
     last_state_error_.clear();
     rt.last_saved_state = std::move(text);
+    rt.last_saved_significant = std::move(significant);
+    rt.last_saved_at = now;
   }
 
   void delivery_loop() {

@@ -18,6 +18,7 @@ PGWARDEN_TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager prometheus-postgres-exporter
   chromium
+  time  # /usr/bin/time -v in bench/compare
 )
 
 # Prints the given packages that are not installed, one per line.
