@@ -108,15 +108,12 @@ void read_node(const toml::table& t, const std::string& path, LoadState& st, Nod
   r.finish();
 }
 
-// expected_standbys / sync_standbys must name other nodes of the same cluster.
+// expected_standbys / sync_standbys hold application_name values, which need
+// not be node names (a standby pgwarden does not watch still streams from
+// here). Only what cannot be meant is refused: an empty name, or this node's
+// own name (a node does not stream from itself).
 void check_standby_refs(const toml::table& node_table, const std::string& node_path,
-                        const NodeConfig& node, const ClusterConfig& cluster, ErrorSink& sink) {
-  std::set<std::string> names;
-  std::vector<std::string> listed;
-  for (const auto& n : cluster.nodes) {
-    names.insert(n.name);
-    listed.push_back(n.name);
-  }
+                        const NodeConfig& node, ErrorSink& sink) {
   for (const char* key : {"expected_standbys", "sync_standbys"}) {
     const auto& values = std::string_view(key) == "expected_standbys" ? node.expected_standbys
                                                                       : node.sync_standbys;
@@ -125,13 +122,10 @@ void check_standby_refs(const toml::table& node_table, const std::string& node_p
     if (!arr) continue;
     for (size_t i = 0; i < values.size() && i < arr->size(); ++i) {
       std::string where = node_path + "." + key + "[" + std::to_string(i) + "]";
-      if (values[i] == node.name) {
+      if (values[i].empty())
+        sink.add(*arr->get(i), where, "empty application_name");
+      else if (values[i] == node.name)
         sink.add(*arr->get(i), where, show(values[i]) + " is this node itself");
-      } else if (!names.count(values[i])) {
-        std::string msg = show(values[i]) + " is not a node of cluster " + show(cluster.name) +
-                          " (expected one of: " + join(listed) + ")";
-        sink.add(*arr->get(i), where, msg);
-      }
     }
   }
 }
@@ -155,7 +149,7 @@ void read_cluster(const toml::table& t, const std::string& path, LoadState& st,
     c.nodes.push_back(std::move(n));
   }
   for (size_t i = 0; i < nodes.size(); ++i)
-    check_standby_refs(*nodes[i], index_path(path, "nodes", i), c.nodes[i], c, st.sink);
+    check_standby_refs(*nodes[i], index_path(path, "nodes", i), c.nodes[i], st.sink);
 
   auto etcd = r.tables("etcd");
   for (size_t i = 0; i < etcd.size(); ++i) {

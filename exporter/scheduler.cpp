@@ -16,12 +16,27 @@ struct NodeRuntime {
   const ClusterConfig* cluster = nullptr;
   const NodeConfig* node = nullptr;
   std::unique_ptr<PgSession> pg;
+};
+
+// A sequence of a node's checks that run one after another in one task. The
+// checks on the node's PostgreSQL session share one lane (they share the
+// session); every other check (HTTP, SSH) has a lane of its own, so a slow
+// SSH login never holds back the node's PostgreSQL checks, nor they it.
+// Each lane skips a round while its previous one still runs.
+struct Lane {
+  NodeRuntime* rt = nullptr;
+  bool postgres = false;
+  std::vector<Check*> checks;
   std::map<std::string, std::map<std::string, double>> memory;  // per check
   std::map<std::string, Scheduler::Clock::time_point> next_run;  // per check
   std::atomic<bool> busy{false};
+
+  std::string describe() const {
+    return postgres ? std::string("PostgreSQL checks") : "check " + checks.front()->name();
+  }
 };
 
-// Counts the node tasks of one round; the last one to finish runs the
+// Counts the lane tasks of one round; the last one to finish runs the
 // cluster checks and the callback.
 struct Scheduler::Round {
   std::atomic<int> remaining{0};
@@ -72,6 +87,21 @@ Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(confi
       rt->cluster = &cluster;
       rt->node = &node;
       rt->pg = std::make_unique<PgSession>(node.conninfo, node.password);
+      auto pg_lane = std::make_unique<Lane>();
+      pg_lane->rt = rt.get();
+      pg_lane->postgres = true;
+      for (const auto& c : node_checks_) {
+        if (!c->applies_to(node)) continue;
+        if (c->uses_postgres()) {
+          pg_lane->checks.push_back(c.get());
+          continue;
+        }
+        auto lane = std::make_unique<Lane>();
+        lane->rt = rt.get();
+        lane->checks.push_back(c.get());
+        lanes_.push_back(std::move(lane));
+      }
+      if (!pg_lane->checks.empty()) lanes_.push_back(std::move(pg_lane));
       nodes_.push_back(std::move(rt));
     }
   }
@@ -81,7 +111,7 @@ Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(confi
   for (const auto& c : node_checks_) tick_ = std::min(tick_, interval_of(*c));
   tick_ = std::max(tick_, Duration(100));
   pool_ = std::make_unique<WorkerPool>(
-      std::clamp<int>(static_cast<int>(nodes_.size()), 1, std::max(1, config.exporter.workers)));
+      std::clamp<int>(static_cast<int>(lanes_.size()), 1, std::max(1, config.exporter.workers)));
 }
 
 Scheduler::~Scheduler() {
@@ -154,11 +184,11 @@ void Scheduler::loop() {
 void Scheduler::run_once() {
   std::mutex done_mu;
   std::condition_variable done_cv;
-  int left = static_cast<int>(nodes_.size());
-  for (auto& n : nodes_) {
-    NodeRuntime* node = n.get();
-    pool_->submit([&, node] {
-      run_node(*node, true);
+  int left = static_cast<int>(lanes_.size());
+  for (auto& l : lanes_) {
+    Lane* lane = l.get();
+    pool_->submit([&, lane] {
+      run_lane(*lane, true);
       std::lock_guard lock(done_mu);
       if (--left == 0) done_cv.notify_all();
     });
@@ -170,13 +200,14 @@ void Scheduler::run_once() {
 }
 
 void Scheduler::start_round(bool all_checks) {
-  std::vector<NodeRuntime*> ready;
-  for (auto& n : nodes_) {
+  std::vector<Lane*> ready;
+  for (auto& l : lanes_) {
     bool expected = false;
-    if (n->busy.compare_exchange_strong(expected, true)) ready.push_back(n.get());
-    else spdlog::warn("node {}/{}: previous round still running, skipped", n->cluster->name, n->node->name);
+    if (l->busy.compare_exchange_strong(expected, true)) ready.push_back(l.get());
+    else spdlog::warn("node {}/{}: {} still running from the previous round, skipped",
+                      l->rt->cluster->name, l->rt->node->name, l->describe());
   }
-  if (ready.empty() && !nodes_.empty()) return;
+  if (ready.empty() && !lanes_.empty()) return;
   auto round = std::make_shared<Round>();
   round->remaining = static_cast<int>(ready.size());
   if (ready.empty()) {
@@ -187,10 +218,10 @@ void Scheduler::start_round(bool all_checks) {
     std::lock_guard lock(mu_);
     running_ += static_cast<int>(ready.size());
   }
-  for (NodeRuntime* node : ready) {
-    pool_->submit([this, node, round, all_checks] {
-      run_node(*node, all_checks);
-      node->busy = false;
+  for (Lane* lane : ready) {
+    pool_->submit([this, lane, round, all_checks] {
+      run_lane(*lane, all_checks);
+      lane->busy = false;
       if (--round->remaining == 0) finish_round(round->start);
       std::lock_guard lock(mu_);
       if (--running_ == 0) cv_.notify_all();
@@ -224,23 +255,23 @@ void Scheduler::record_round(Clock::time_point start) {
   store_.put(std::move(r));
 }
 
-void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {
+void Scheduler::run_lane(Lane& lane, bool all_checks) {
+  NodeRuntime& rt = *lane.rt;
   const ClusterConfig& cluster = *rt.cluster;
   const NodeConfig& node = *rt.node;
   NodeFacts facts;
   bool pg_attempted = false;
   std::string pg_error;
 
-  for (const auto& check : node_checks_) {
-    if (!check->applies_to(node)) continue;
+  for (Check* check : lane.checks) {
     const std::string name = check->name();
     auto start = Clock::now();
     if (!all_checks) {
-      auto it = rt.next_run.find(name);
+      auto it = lane.next_run.find(name);
       // Half a tick of slack absorbs timer jitter.
-      if (it != rt.next_run.end() && start + tick_ / 2 < it->second) continue;
+      if (it != lane.next_run.end() && start + tick_ / 2 < it->second) continue;
     }
-    rt.next_run[name] = start + interval_of(*check);
+    lane.next_run[name] = start + interval_of(*check);
     const Duration timeout = timeout_of(*check);
 
     CheckResult result;
@@ -282,7 +313,7 @@ void Scheduler::run_node(NodeRuntime& rt, bool all_checks) {
     ctx.node = &node;
     ctx.pg = check->uses_postgres() ? rt.pg.get() : nullptr;
     ctx.facts = &facts;
-    ctx.memory = &rt.memory[name];
+    ctx.memory = &lane.memory[name];
     ctx.deadline = Deadline::in(timeout);
     ctx.now = wall;
     collect_into(*check, ctx, sink, result, start);

@@ -1,8 +1,10 @@
 // Runs the check modules: every node's due checks on a bounded pool of
-// workers (one PostgreSQL session per node, checks of a node in sequence on
-// it), then the cluster-scope checks on the nodes' fresh samples, then a
-// callback (rule evaluation). A node whose previous round still runs (a hung
-// server) is skipped, so it never delays the other nodes or the rules.
+// workers, then the cluster-scope checks on the nodes' fresh samples, then a
+// callback (rule evaluation). A node's PostgreSQL checks run in sequence on
+// its one session; its HTTP and SSH checks each run on their own. Whatever
+// still runs from the previous round (a hung server, a slow SSH login) is
+// skipped, so it never delays the other nodes, the node's other checks, or
+// the rules.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +23,7 @@ namespace pgw {
 
 class WorkerPool;
 struct NodeRuntime;
+struct Lane;
 
 class Scheduler {
  public:
@@ -52,7 +55,7 @@ class Scheduler {
   struct Round;
   void loop();
   void start_round(bool all_checks);
-  void run_node(NodeRuntime& node, bool all_checks);
+  void run_lane(Lane& lane, bool all_checks);
   // Cluster checks, the callback, then the round's wall time as
   // pgwarden_round_duration_seconds.
   void finish_round(Clock::time_point start);
@@ -65,6 +68,7 @@ class Scheduler {
   std::vector<std::unique_ptr<Check>> node_checks_;
   std::vector<std::unique_ptr<Check>> cluster_checks_;
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // see Lane in scheduler.cpp
   std::unique_ptr<WorkerPool> pool_;
   Duration tick_{1000};
 

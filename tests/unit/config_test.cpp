@@ -182,31 +182,46 @@ nodes = [{ name = "b", role = "primary" }]
                "bad.toml:2:8)");
 }
 
-TEST(ConfigErrors, ExpectedStandbyIsNoNode) {
-  expect_error(R"([[clusters]]
+// expected_standbys / sync_standbys are application_name values (DESIGN):
+// a standby pgwarden does not watch, or one named "walreceiver", is fine.
+TEST(ConfigLoad, StandbyNamesNeedNotBeNodes) {
+  LoadResult r = load_config_string(R"([[clusters]]
 name = "aya"
 [[clusters.nodes]]
 name = "alpha"
 role = "primary"
 expected_standbys = ["beta", "walreceiver"]
+sync_standbys = ["gamma"]
 [[clusters.nodes]]
 name = "beta"
 role = "standby"
-)",
-               "bad.toml:6:30: clusters[0].nodes[0].expected_standbys[1]: \"walreceiver\" is not "
-               "a node of cluster \"aya\" (expected one of: alpha, beta)");
+)", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << testing::PrintToString(error_strings(r));
+  const auto& alpha = r.config->clusters.at(0).nodes.at(0);
+  EXPECT_EQ(alpha.expected_standbys, (std::vector<std::string>{"beta", "walreceiver"}));
+  EXPECT_EQ(alpha.sync_standbys, std::vector<std::string>{"gamma"});
 }
 
-TEST(ConfigErrors, SyncStandbyIsNoNode) {
+TEST(ConfigErrors, ExpectedStandbyIsThisNode) {
   expect_error(R"([[clusters]]
 name = "aya"
 [[clusters.nodes]]
 name = "alpha"
 role = "primary"
-sync_standbys = ["gamma"]
+expected_standbys = ["alpha"]
 )",
-               "bad.toml:6:18: clusters[0].nodes[0].sync_standbys[0]: \"gamma\" is not a node of "
-               "cluster \"aya\" (expected one of: alpha)");
+               "bad.toml:6:22: clusters[0].nodes[0].expected_standbys[0]: \"alpha\" is this node itself");
+}
+
+TEST(ConfigErrors, SyncStandbyIsEmpty) {
+  expect_error(R"([[clusters]]
+name = "aya"
+[[clusters.nodes]]
+name = "alpha"
+role = "primary"
+sync_standbys = [""]
+)",
+               "bad.toml:6:18: clusters[0].nodes[0].sync_standbys[0]: empty application_name");
 }
 
 TEST(ConfigErrors, BadConninfo) {
