@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,6 +38,17 @@ void set_label(Labels& l, const std::string& name, const std::string& value) {
   }
 }
 
+// The order of std::vector<std::pair<std::string, std::string>>::operator<,
+// with one string comparison per name and value instead of up to three.
+bool labels_less(const Labels& a, const Labels& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (int c = a[i].first.compare(b[i].first)) return c < 0;
+    if (int c = a[i].second.compare(b[i].second)) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
 void append_key(std::string& key, const std::string& name, const std::string& value) {
   key += name;
   key += '\xff';
@@ -45,22 +58,22 @@ void append_key(std::string& key, const std::string& name, const std::string& va
 
 // Matching signature: the on(...) labels, or every label except the
 // ignoring(...) ones and the metric name.
-std::string signature(const Labels& l, const VectorMatching& m) {
-  std::string key;
+void append_signature(std::string& key, const Labels& l, const VectorMatching& m) {
   if (m.on) {
-    for (const auto& n : m.labels) {
-      append_key(key, n, label_value(l, n));
-    }
+    for (const auto& n : m.labels) append_key(key, n, label_value(l, n));
   } else {
     for (const auto& [n, v] : l)
       if (n != kName && !contains(m.labels, n)) append_key(key, n, v);
   }
-  return key;
+}
+
+void append_full_key(std::string& key, const Labels& l) {
+  for (const auto& [n, v] : l) append_key(key, n, v);
 }
 
 std::string full_key(const Labels& l) {
   std::string key;
-  for (const auto& [n, v] : l) append_key(key, n, v);
+  append_full_key(key, l);
   return key;
 }
 
@@ -70,10 +83,57 @@ std::string labels_str(const Labels& l) {
   return s + "}";
 }
 
-void check_unique(const std::vector<Series>& v) {
-  std::unordered_set<std::string> seen;
-  for (const auto& s : v)
-    if (!seen.insert(full_key(s.labels)).second) throw EvalError("vector cannot contain metrics with the same labelset");
+// An element of an intermediate instant vector. Its labels belong to the
+// SeriesSet or to the evaluator's arena, so selecting and filtering series
+// copies no strings; only the final result is copied out.
+struct Elem {
+  const Labels* labels;
+  double value;
+};
+
+struct Val {
+  ValueType type = ValueType::Vector;
+  double scalar = 0;
+  std::vector<Elem> vec;
+};
+
+// One key per element of a vector (a matching signature or the whole label
+// set), all written into one buffer: building them allocates once, not once
+// per element. Views stay valid while this object lives.
+class Keys {
+ public:
+  template <class Append>
+  Keys(const std::vector<Elem>& v, Append append) {
+    ends_.reserve(v.size());
+    for (const Elem& e : v) {
+      append(buf_, *e.labels);
+      ends_.push_back(buf_.size());
+    }
+  }
+  Keys(const Keys&) = delete;
+  Keys& operator=(const Keys&) = delete;
+
+  std::string_view operator[](size_t i) const {
+    size_t start = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(buf_).substr(start, ends_[i] - start);
+  }
+
+ private:
+  std::string buf_;
+  std::vector<size_t> ends_;
+};
+
+Keys signatures(const std::vector<Elem>& v, const VectorMatching& m) {
+  return Keys(v, [&m](std::string& out, const Labels& l) { append_signature(out, l, m); });
+}
+
+void check_unique(const std::vector<Elem>& v) {
+  if (v.size() < 2) return;
+  Keys keys(v, append_full_key);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!seen.insert(keys[i]).second) throw EvalError("vector cannot contain metrics with the same labelset");
 }
 
 // Go's math.Max/Min: Inf wins over NaN, NaN wins over numbers, +0 > -0.
@@ -118,20 +178,59 @@ class Evaluator {
  public:
   Evaluator(const SeriesSet& in, double t) : in_(in), t_(t) {}
 
-  Value eval(const Node& n) {
+  Value run(const Node& n) {
+    Val v = eval(n);
+    Value out;
+    out.type = v.type;
+    out.scalar = v.scalar;
+    out.vector.reserve(v.vec.size());
+    for (const Elem& e : v.vec) out.vector.push_back(Series{*e.labels, e.value});
+    return out;
+  }
+
+ private:
+  const SeriesSet& in_;
+  double t_;
+  std::deque<Labels> arena_;  // label sets made during this evaluation
+
+  const Labels* own(Labels l) { return &arena_.emplace_back(std::move(l)); }
+
+  const Labels* without_name(const Labels* l) {
+    auto it = std::find_if(l->begin(), l->end(), [](const auto& p) { return p.first == kName; });
+    if (it == l->end()) return l;
+    Labels copy;
+    copy.reserve(l->size() - 1);
+    copy.insert(copy.end(), l->begin(), it);
+    copy.insert(copy.end(), it + 1, l->end());
+    return own(std::move(copy));
+  }
+
+  static Val scalar(double d) {
+    Val v;
+    v.type = ValueType::Scalar;
+    v.scalar = d;
+    return v;
+  }
+  static Val vec(std::vector<Elem> e) {
+    Val v;
+    v.vec = std::move(e);
+    return v;
+  }
+
+  Val eval(const Node& n) {
     switch (n.kind) {
       case Node::Kind::Number: return scalar(n.number);
       case Node::Kind::Paren: return eval(*n.args[0]);
       case Node::Kind::Selector: return select(n);
       case Node::Kind::Unary: {
-        Value v = eval(*n.args[0]);
+        Val v = eval(*n.args[0]);
         if (!n.negate) return v;
         if (v.type == ValueType::Scalar) return scalar(-v.scalar);
-        for (auto& s : v.vector) {
-          drop_name(s.labels);
-          s.value = -s.value;
+        for (auto& e : v.vec) {
+          e.labels = without_name(e.labels);
+          e.value = -e.value;
         }
-        check_unique(v.vector);
+        check_unique(v.vec);
         return v;
       }
       case Node::Kind::Binary: return binary(n);
@@ -141,62 +240,55 @@ class Evaluator {
     throw EvalError("unknown expression");
   }
 
- private:
-  const SeriesSet& in_;
-  double t_;
-
-  static Value scalar(double d) {
-    Value v;
-    v.type = ValueType::Scalar;
-    v.scalar = d;
-    return v;
-  }
-  static Value vec(std::vector<Series> s) {
-    Value v;
-    v.vector = std::move(s);
-    return v;
-  }
-
-  Value select(const Node& n) {
-    std::vector<Series> out;
+  Val select(const Node& n) {
+    // An equality matcher on the name selects through the index; it then
+    // holds for every series there and need not be tested again.
+    const Matcher* by_name = nullptr;
+    for (const auto& m : n.matchers)
+      if (m.op == Matcher::Op::Eq && !m.value.empty() && m.name == kName) {
+        by_name = &m;
+        break;
+      }
     auto matches = [&](const Series& s) {
       for (const auto& m : n.matchers)
-        if (!m.matches(label_value(s.labels, m.name))) return false;
+        if (&m != by_name && !m.matches(label_value(s.labels, m.name))) return false;
       return true;
     };
-    if (!n.metric.empty()) {
-      if (const auto* idx = in_.by_name(n.metric))
+    std::vector<Elem> out;
+    const std::vector<Series>& all = in_.all();
+    if (by_name) {
+      if (const auto* idx = in_.by_name(by_name->value))
         for (size_t i : *idx)
-          if (matches(in_.all()[i])) out.push_back(in_.all()[i]);
+          if (matches(all[i])) out.push_back(Elem{&all[i].labels, all[i].value});
     } else {
-      for (const auto& s : in_.all())
-        if (matches(s)) out.push_back(s);
+      for (const auto& s : all)
+        if (matches(s)) out.push_back(Elem{&s.labels, s.value});
     }
     return vec(std::move(out));
   }
 
-  Value binary(const Node& n) {
-    Value l = eval(*n.args[0]);
-    Value r = eval(*n.args[1]);
+  Val binary(const Node& n) {
+    Val l = eval(*n.args[0]);
+    Val r = eval(*n.args[1]);
     if (l.type == ValueType::Scalar && r.type == ValueType::Scalar) {
       bool keep;
       double v = elem_op(n.op, l.scalar, r.scalar, keep);
       if (n.return_bool) v = keep ? 1 : 0;
       return scalar(v);
     }
-    Value out;
+    Val out;
     if (l.type == ValueType::Vector && r.type == ValueType::Vector) {
       switch (n.op) {
-        case BinOp::And: out = vec(set_and(l.vector, r.vector, n.matching)); break;
-        case BinOp::Or: out = vec(set_or(l.vector, r.vector, n.matching)); break;
-        case BinOp::Unless: out = vec(set_unless(l.vector, r.vector, n.matching)); break;
-        default: out = vec(vector_binop(n, std::move(l.vector), std::move(r.vector))); break;
+        case BinOp::And: out = vec(set_and(l.vec, r.vec, n.matching)); break;
+        case BinOp::Or: out = vec(set_or(l.vec, r.vec, n.matching)); break;
+        case BinOp::Unless: out = vec(set_unless(l.vec, r.vec, n.matching)); break;
+        default: out = vec(vector_binop(n, std::move(l.vec), std::move(r.vec))); break;
       }
     } else {
       bool swap = l.type == ValueType::Scalar;
-      std::vector<Series>& v = swap ? r.vector : l.vector;
+      std::vector<Elem>& v = swap ? r.vec : l.vec;
       double s = swap ? l.scalar : r.scalar;
-      std::vector<Series> res;
+      std::vector<Elem> res;
       for (auto& e : v) {
         double lv = swap ? s : e.value, rv = swap ? e.value : s;
         bool keep;
@@ -209,174 +301,188 @@ class Evaluator {
         }
         if (!keep) continue;
         e.value = value;
-        if (drops_name(n.op) || n.return_bool) drop_name(e.labels);
-        res.push_back(std::move(e));
+        if (drops_name(n.op) || n.return_bool) e.labels = without_name(e.labels);
+        res.push_back(e);
       }
       out = vec(std::move(res));
     }
-    check_unique(out.vector);
+    check_unique(out.vec);
     return out;
   }
 
-  std::vector<Series> vector_binop(const Node& n, std::vector<Series> lhs, std::vector<Series> rhs) {
+  std::vector<Elem> vector_binop(const Node& n, std::vector<Elem> lhs, std::vector<Elem> rhs) {
     const VectorMatching& m = n.matching;
     using Card = VectorMatching::Card;
     bool one_to_many = m.card == Card::OneToMany;
     if (one_to_many) std::swap(lhs, rhs);
-    std::unordered_map<std::string, const Series*> right;
-    for (const auto& rs : rhs) {
-      auto [it, inserted] = right.emplace(signature(rs.labels, m), &rs);
+    std::vector<Elem> out;
+    if (rhs.empty()) return out;
+    Keys rsig = signatures(rhs, m);
+    std::unordered_map<std::string_view, size_t> right;
+    right.reserve(rhs.size());
+    for (size_t i = 0; i < rhs.size(); ++i) {
+      auto [it, inserted] = right.emplace(rsig[i], i);
       if (!inserted) {
+        const Labels& rl = *rhs[i].labels;
         Labels matched;
-        for (const auto& [k, v] : rs.labels)
+        for (const auto& [k, v] : rl)
           if (m.on ? contains(m.labels, k) : (k != kName && !contains(m.labels, k))) matched.emplace_back(k, v);
         throw EvalError("found duplicate series for the match group " + labels_str(matched) + " on the " +
-                        (one_to_many ? "left" : "right") + " hand-side of the operation: [" + labels_str(rs.labels) +
-                        ", " + labels_str(it->second->labels) +
+                        (one_to_many ? "left" : "right") + " hand-side of the operation: [" + labels_str(rl) +
+                        ", " + labels_str(*rhs[it->second].labels) +
                         "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
     }
-    std::unordered_map<std::string, std::unordered_set<std::string>> matched;
-    std::vector<Series> out;
-    for (const auto& ls : lhs) {
-      std::string sig = signature(ls.labels, m);
+    Keys lsig = signatures(lhs, m);
+    std::unordered_set<std::string_view> matched_one;                                 // one-to-one
+    std::unordered_map<std::string_view, std::unordered_set<std::string>> matched_many;  // group_x
+    for (size_t i = 0; i < lhs.size(); ++i) {
+      std::string_view sig = lsig[i];
       auto it = right.find(sig);
       if (it == right.end()) continue;
-      const Series& rs = *it->second;
+      const Elem& ls = lhs[i];
+      const Elem& rs = rhs[it->second];
       double vl = ls.value, vr = rs.value;
       if (one_to_many) std::swap(vl, vr);
       bool keep;
       double value = elem_op(n.op, vl, vr, keep);
       if (n.return_bool) value = keep ? 1 : 0;
       else if (!keep) continue;
-      Labels metric = result_labels(ls.labels, rs.labels, n.op, m);
+      Labels metric = result_labels(*ls.labels, *rs.labels, n.op, m);
       if (n.return_bool) drop_name(metric);
-      auto found = matched.find(sig);
       if (m.card == Card::OneToOne) {
-        if (found != matched.end())
+        if (!matched_one.insert(sig).second)
           throw EvalError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-        matched[sig];
-      } else {
-        auto& inserted = matched[sig];
-        if (!inserted.insert(full_key(metric)).second)
-          throw EvalError("multiple matches for labels: grouping labels must ensure unique matches");
+      } else if (!matched_many[sig].insert(full_key(metric)).second) {
+        throw EvalError("multiple matches for labels: grouping labels must ensure unique matches");
       }
-      out.push_back(Series{std::move(metric), value});
+      out.push_back(Elem{own(std::move(metric)), value});
     }
     return out;
   }
 
   static Labels result_labels(const Labels& lhs, const Labels& rhs, BinOp op, const VectorMatching& m) {
-    Labels l = lhs;
-    if (drops_name(op)) drop_name(l);
-    if (m.card == VectorMatching::Card::OneToOne) {
-      l.erase(std::remove_if(l.begin(), l.end(),
-                             [&](const auto& p) { return m.on != contains(m.labels, p.first); }),
-              l.end());
+    Labels l;
+    l.reserve(lhs.size() + m.include.size());
+    bool one_to_one = m.card == VectorMatching::Card::OneToOne;
+    for (const auto& p : lhs) {
+      if (drops_name(op) && p.first == kName) continue;
+      if (one_to_one && m.on != contains(m.labels, p.first)) continue;
+      l.push_back(p);
     }
     // group_x labels come from the "one" side.
     for (const auto& name : m.include) set_label(l, name, label_value(rhs, name));
     return l;
   }
 
-  static std::vector<Series> set_and(const std::vector<Series>& l, const std::vector<Series>& r, const VectorMatching& m) {
-    std::vector<Series> out;
+  static std::vector<Elem> set_and(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+    std::vector<Elem> out;
     if (l.empty() || r.empty()) return out;
-    std::unordered_set<std::string> sigs;
-    for (const auto& s : r) sigs.insert(signature(s.labels, m));
-    for (const auto& s : l)
-      if (sigs.count(signature(s.labels, m))) out.push_back(s);
+    Keys rsig = signatures(r, m), lsig = signatures(l, m);
+    std::unordered_set<std::string_view> sigs;
+    sigs.reserve(r.size());
+    for (size_t i = 0; i < r.size(); ++i) sigs.insert(rsig[i]);
+    for (size_t i = 0; i < l.size(); ++i)
+      if (sigs.count(lsig[i])) out.push_back(l[i]);
     return out;
   }
-  static std::vector<Series> set_or(const std::vector<Series>& l, const std::vector<Series>& r, const VectorMatching& m) {
-    std::vector<Series> out = l;
-    std::unordered_set<std::string> sigs;
-    for (const auto& s : l) sigs.insert(signature(s.labels, m));
-    for (const auto& s : r)
-      if (!sigs.count(signature(s.labels, m))) out.push_back(s);
+  static std::vector<Elem> set_or(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+    std::vector<Elem> out = l;
+    if (r.empty()) return out;
+    Keys lsig = signatures(l, m), rsig = signatures(r, m);
+    std::unordered_set<std::string_view> sigs;
+    sigs.reserve(l.size());
+    for (size_t i = 0; i < l.size(); ++i) sigs.insert(lsig[i]);
+    for (size_t i = 0; i < r.size(); ++i)
+      if (!sigs.count(rsig[i])) out.push_back(r[i]);
     return out;
   }
-  static std::vector<Series> set_unless(const std::vector<Series>& l, const std::vector<Series>& r, const VectorMatching& m) {
-    if (r.empty()) return l;
-    std::unordered_set<std::string> sigs;
-    for (const auto& s : r) sigs.insert(signature(s.labels, m));
-    std::vector<Series> out;
-    for (const auto& s : l)
-      if (!sigs.count(signature(s.labels, m))) out.push_back(s);
+  static std::vector<Elem> set_unless(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+    if (r.empty() || l.empty()) return l;
+    Keys rsig = signatures(r, m), lsig = signatures(l, m);
+    std::unordered_set<std::string_view> sigs;
+    sigs.reserve(r.size());
+    for (size_t i = 0; i < r.size(); ++i) sigs.insert(rsig[i]);
+    std::vector<Elem> out;
+    for (size_t i = 0; i < l.size(); ++i)
+      if (!sigs.count(lsig[i])) out.push_back(l[i]);
     return out;
   }
 
-  Value aggregate(const Node& n) {
-    Value in = eval(*n.args[0]);
+  Val aggregate(const Node& n) {
+    Val in = eval(*n.args[0]);
     struct Group {
       Labels labels;
       double value = 0;
       double mean = 0;
       double count = 0;
     };
+    auto grouped = [&](const std::string& label) {
+      return n.without ? label != kName && !contains(n.grouping, label) : contains(n.grouping, label);
+    };
     std::vector<Group> groups;
     std::unordered_map<std::string, size_t> index;
-    for (const auto& s : in.vector) {
-      Labels key_labels;
-      if (n.without) {
-        for (const auto& p : s.labels)
-          if (p.first != kName && !contains(n.grouping, p.first)) key_labels.push_back(p);
-      } else {
-        for (const auto& p : s.labels)
-          if (contains(n.grouping, p.first)) key_labels.push_back(p);
-      }
-      std::string key = full_key(key_labels);
+    std::string key;
+    for (const Elem& e : in.vec) {
+      key.clear();
+      for (const auto& [k, v] : *e.labels)
+        if (grouped(k)) append_key(key, k, v);
       auto it = index.find(key);
       if (it == index.end()) {
+        Labels key_labels;
+        for (const auto& p : *e.labels)
+          if (grouped(p.first)) key_labels.push_back(p);
         index.emplace(key, groups.size());
-        groups.push_back(Group{std::move(key_labels), s.value, s.value, 1});
+        groups.push_back(Group{std::move(key_labels), e.value, e.value, 1});
         continue;
       }
       Group& g = groups[it->second];
+      double x = e.value;
       // The update rules mirror Prometheus 2.42 so results are bit-identical.
       switch (n.agg) {
-        case AggOp::Sum: g.value += s.value; break;
-        case AggOp::Max: if (g.value < s.value || std::isnan(g.value)) g.value = s.value; break;
-        case AggOp::Min: if (g.value > s.value || std::isnan(g.value)) g.value = s.value; break;
+        case AggOp::Sum: g.value += x; break;
+        case AggOp::Max: if (g.value < x || std::isnan(g.value)) g.value = x; break;
+        case AggOp::Min: if (g.value > x || std::isnan(g.value)) g.value = x; break;
         case AggOp::Count: case AggOp::Group: break;
         case AggOp::Avg: {
           g.count++;
           // An infinite mean stays as it is (Inf - Inf would give NaN).
-          bool keep_mean = std::isinf(g.mean) && ((std::isinf(s.value) && (g.mean > 0) == (s.value > 0)) ||
-                                                  (!std::isinf(s.value) && !std::isnan(s.value)));
-          if (!keep_mean) g.mean += s.value / g.count - g.mean / g.count;
+          bool keep_mean = std::isinf(g.mean) && ((std::isinf(x) && (g.mean > 0) == (x > 0)) ||
+                                                  (!std::isinf(x) && !std::isnan(x)));
+          if (!keep_mean) g.mean += x / g.count - g.mean / g.count;
           continue;
         }
       }
       if (n.agg != AggOp::Avg) g.count++;
     }
-    std::vector<Series> out;
+    std::vector<Elem> out;
+    out.reserve(groups.size());
     for (auto& g : groups) {
       double v = g.value;
       if (n.agg == AggOp::Avg) v = g.mean;
       else if (n.agg == AggOp::Count) v = g.count;
       else if (n.agg == AggOp::Group) v = 1;
-      out.push_back(Series{std::move(g.labels), v});
+      out.push_back(Elem{own(std::move(g.labels)), v});
     }
     return vec(std::move(out));
   }
 
-  Value call(const Node& n) {
+  Val call(const Node& n) {
     const std::string& f = n.func;
     if (f == "time") return scalar(t_);
-    if (f == "vector") return vec({Series{{}, eval(*n.args[0]).scalar}});
+    if (f == "vector") return vec({Elem{own({}), eval(*n.args[0]).scalar}});
     if (f == "scalar") {
-      Value v = eval(*n.args[0]);
-      return scalar(v.vector.size() == 1 ? v.vector[0].value : kNaN);
+      Val v = eval(*n.args[0]);
+      return scalar(v.vec.size() == 1 ? v.vec[0].value : kNaN);
     }
     if (f == "absent") return absent(n);
-    Value v = eval(*n.args[0]);
+    Val v = eval(*n.args[0]);
     std::vector<double> params;
     for (size_t i = 1; i < n.args.size(); ++i) params.push_back(eval(*n.args[i]).scalar);
     if (f == "clamp" && params[1] < params[0]) return vec({});
-    for (auto& s : v.vector) {
-      drop_name(s.labels);
-      double x = s.value;
+    for (auto& e : v.vec) {
+      e.labels = without_name(e.labels);
+      double x = e.value;
       if (f == "abs") x = std::fabs(x);
       else if (f == "ceil") x = std::ceil(x);
       else if (f == "floor") x = std::floor(x);
@@ -393,18 +499,18 @@ class Evaluator {
       else if (f == "clamp_max") x = go_min(params[0], x);
       else if (f == "clamp") x = go_max(params[0], go_min(params[1], x));
       else throw EvalError("unknown function \"" + f + "\"");
-      s.value = x;
+      e.value = x;
     }
-    check_unique(v.vector);
+    check_unique(v.vec);
     return v;
   }
 
   // absent(): one sample when the argument is empty, labelled from the
   // selector's equality matchers (a label matched twice or by another
   // operator is left out, as in Prometheus).
-  Value absent(const Node& n) {
-    Value v = eval(*n.args[0]);
-    if (!v.vector.empty()) return vec({});
+  Val absent(const Node& n) {
+    Val v = eval(*n.args[0]);
+    if (!v.vec.empty()) return vec({});
     Labels l;
     const Node& arg = *n.args[0];
     if (arg.kind == Node::Kind::Selector) {
@@ -417,21 +523,54 @@ class Evaluator {
       }
       for (const auto& name : excluded) set_label(l, name, "");
     }
-    return vec({Series{std::move(l), 1}});
+    return vec({Elem{own(std::move(l)), 1}});
   }
 };
 
 }  // namespace
 
 SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
-  series_.reserve(samples.size());
+  // Series grouped by metric name first: sorting each group is cheaper than
+  // sorting everything, and the groups are the index.
+  std::vector<Series> unsorted;
+  unsorted.reserve(samples.size());
+  std::unordered_map<std::string_view, std::vector<size_t>> groups;
+  bool name_first = true;  // every label set starts with __name__
   for (const auto& s : samples) {
-    Series e{s.labels, s.value};
+    Series e;
+    e.labels.reserve(s.labels.size() + 1);
+    e.labels.assign(s.labels.begin(), s.labels.end());
     e.labels.emplace_back(kName, s.name);
     normalize(e.labels);
-    series_.push_back(std::move(e));
+    e.value = s.value;
+    name_first = name_first && !e.labels.empty() && e.labels[0].first == kName;
+    groups[s.name].push_back(unsorted.size());
+    unsorted.push_back(std::move(e));
   }
-  std::sort(series_.begin(), series_.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  auto less = [&](size_t a, size_t b) { return labels_less(unsorted[a].labels, unsorted[b].labels); };
+  series_.reserve(unsorted.size());
+  if (name_first) {
+    // Then the storage order is by name, and within a name by the other labels.
+    std::vector<std::pair<std::string_view, std::vector<size_t>*>> names;
+    names.reserve(groups.size());
+    for (auto& [name, idx] : groups) names.emplace_back(name, &idx);
+    std::sort(names.begin(), names.end());
+    for (auto& [name, idx] : names) {
+      std::sort(idx->begin(), idx->end(), less);
+      auto& positions = by_name_[std::string(name)];
+      positions.reserve(idx->size());
+      for (size_t i : *idx) {
+        positions.push_back(series_.size());
+        series_.push_back(std::move(unsorted[i]));
+      }
+    }
+    return;
+  }
+  // A label name that sorts before "__name__" (e.g. "Zone") interleaves metrics.
+  std::vector<size_t> order(unsorted.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), less);
+  for (size_t i : order) series_.push_back(std::move(unsorted[i]));
   for (size_t i = 0; i < series_.size(); ++i) by_name_[label_value(series_[i].labels, kName)].push_back(i);
 }
 
@@ -441,7 +580,7 @@ const std::vector<size_t>* SeriesSet::by_name(const std::string& name) const {
 }
 
 Value evaluate(const Node& expr, const SeriesSet& input, double time_seconds) {
-  return Evaluator(input, time_seconds).eval(expr);
+  return Evaluator(input, time_seconds).run(expr);
 }
 
 std::vector<Sample> to_samples(const Value& v) {

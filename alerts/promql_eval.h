@@ -35,6 +35,7 @@ class SeriesSet {
  public:
   explicit SeriesSet(const std::vector<Sample>& samples);
   const std::vector<Series>& all() const { return series_; }
+  // Positions in all() of the metric's series, ascending; nullptr if none.
   const std::vector<size_t>* by_name(const std::string& name) const;
 
  private:
