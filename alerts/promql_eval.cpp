@@ -1,5 +1,7 @@
 #include "alerts/promql_eval.h"
 
+#include "alerts/promql_keys.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -7,7 +9,6 @@
 #include <set>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace pgw::promql {
 namespace {
@@ -95,45 +96,26 @@ struct Val {
   ValueType type = ValueType::Vector;
   double scalar = 0;
   std::vector<Elem> vec;
+  bool distinct = false;  // label sets known to be pairwise different
 };
 
-// One key per element of a vector (a matching signature or the whole label
-// set), all written into one buffer: building them allocates once, not once
-// per element. Views stay valid while this object lives.
-class Keys {
- public:
-  template <class Append>
-  Keys(const std::vector<Elem>& v, Append append) {
-    ends_.reserve(v.size());
-    for (const Elem& e : v) {
-      append(buf_, *e.labels);
-      ends_.push_back(buf_.size());
-    }
-  }
-  Keys(const Keys&) = delete;
-  Keys& operator=(const Keys&) = delete;
-
-  std::string_view operator[](size_t i) const {
-    size_t start = i == 0 ? 0 : ends_[i - 1];
-    return std::string_view(buf_).substr(start, ends_[i] - start);
-  }
-
- private:
-  std::string buf_;
-  std::vector<size_t> ends_;
-};
+template <class Append>
+Keys keys_of(const std::vector<Elem>& v, Append append) {
+  Keys keys(v.size());
+  for (const Elem& e : v) keys.add([&](std::string& out) { append(out, *e.labels); });
+  return keys;
+}
 
 Keys signatures(const std::vector<Elem>& v, const VectorMatching& m) {
-  return Keys(v, [&m](std::string& out, const Labels& l) { append_signature(out, l, m); });
+  return keys_of(v, [&m](std::string& out, const Labels& l) { append_signature(out, l, m); });
 }
 
 void check_unique(const std::vector<Elem>& v) {
   if (v.size() < 2) return;
-  Keys keys(v, append_full_key);
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(v.size());
+  Keys keys = keys_of(v, append_full_key);
+  KeyIndex seen(keys);
   for (size_t i = 0; i < v.size(); ++i)
-    if (!seen.insert(keys[i]).second) throw EvalError("vector cannot contain metrics with the same labelset");
+    if (seen.insert(i) != KeyIndex::npos) throw EvalError("vector cannot contain metrics with the same labelset");
 }
 
 // Go's math.Max/Min: Inf wins over NaN, NaN wins over numbers, +0 > -0.
@@ -231,6 +213,7 @@ class Evaluator {
           e.value = -e.value;
         }
         check_unique(v.vec);
+        v.distinct = true;
         return v;
       }
       case Node::Kind::Binary: return binary(n);
@@ -279,17 +262,22 @@ class Evaluator {
     Val out;
     if (l.type == ValueType::Vector && r.type == ValueType::Vector) {
       switch (n.op) {
-        case BinOp::And: out = vec(set_and(l.vec, r.vec, n.matching)); break;
+        // and/unless keep some of the left side as it is.
+        case BinOp::And: out = vec(set_and(l.vec, r.vec, n.matching)); out.distinct = l.distinct; break;
         case BinOp::Or: out = vec(set_or(l.vec, r.vec, n.matching)); break;
-        case BinOp::Unless: out = vec(set_unless(l.vec, r.vec, n.matching)); break;
-        default: out = vec(vector_binop(n, std::move(l.vec), std::move(r.vec))); break;
+        case BinOp::Unless: out = vec(set_unless(l.vec, r.vec, n.matching)); out.distinct = l.distinct; break;
+        default:
+          out = vec(vector_binop(n, std::move(l.vec), std::move(r.vec)));
+          out.distinct = one_to_one_distinct(n.matching);
+          break;
       }
     } else {
       bool swap = l.type == ValueType::Scalar;
-      std::vector<Elem>& v = swap ? r.vec : l.vec;
+      Val& v = swap ? r : l;
       double s = swap ? l.scalar : r.scalar;
+      bool relabel = drops_name(n.op) || n.return_bool;
       std::vector<Elem> res;
-      for (auto& e : v) {
+      for (auto& e : v.vec) {
         double lv = swap ? s : e.value, rv = swap ? e.value : s;
         bool keep;
         double value = elem_op(n.op, lv, rv, keep);
@@ -301,13 +289,22 @@ class Evaluator {
         }
         if (!keep) continue;
         e.value = value;
-        if (drops_name(n.op) || n.return_bool) e.labels = without_name(e.labels);
+        if (relabel) e.labels = without_name(e.labels);
         res.push_back(e);
       }
       out = vec(std::move(res));
+      out.distinct = v.distinct && !relabel;  // a filter keeps labels as they are
     }
-    check_unique(out.vec);
+    if (!out.distinct) check_unique(out.vec);
+    out.distinct = true;
     return out;
+  }
+
+  // A one-to-one match gives each result the labels of its signature (on)
+  // or the signature plus the name (ignoring), and every signature matches
+  // once; only on(__name__, ...) with the name dropped can repeat labels.
+  static bool one_to_one_distinct(const VectorMatching& m) {
+    return m.card == VectorMatching::Card::OneToOne && !(m.on && contains(m.labels, kName));
   }
 
   std::vector<Elem> vector_binop(const Node& n, std::vector<Elem> lhs, std::vector<Elem> rhs) {
@@ -318,30 +315,28 @@ class Evaluator {
     std::vector<Elem> out;
     if (rhs.empty()) return out;
     Keys rsig = signatures(rhs, m);
-    std::unordered_map<std::string_view, size_t> right;
-    right.reserve(rhs.size());
+    KeyIndex right(rsig);
     for (size_t i = 0; i < rhs.size(); ++i) {
-      auto [it, inserted] = right.emplace(rsig[i], i);
-      if (!inserted) {
+      size_t dup = right.insert(i);
+      if (dup != KeyIndex::npos) {
         const Labels& rl = *rhs[i].labels;
         Labels matched;
         for (const auto& [k, v] : rl)
           if (m.on ? contains(m.labels, k) : (k != kName && !contains(m.labels, k))) matched.emplace_back(k, v);
         throw EvalError("found duplicate series for the match group " + labels_str(matched) + " on the " +
                         (one_to_many ? "left" : "right") + " hand-side of the operation: [" + labels_str(rl) +
-                        ", " + labels_str(*rhs[it->second].labels) +
+                        ", " + labels_str(*rhs[dup].labels) +
                         "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
     }
     Keys lsig = signatures(lhs, m);
-    std::unordered_set<std::string_view> matched_one;                                 // one-to-one
-    std::unordered_map<std::string_view, std::unordered_set<std::string>> matched_many;  // group_x
+    KeyIndex matched_one(lsig);                                                    // one-to-one
+    std::unordered_map<std::string_view, std::set<std::string>> matched_many;  // group_x
     for (size_t i = 0; i < lhs.size(); ++i) {
-      std::string_view sig = lsig[i];
-      auto it = right.find(sig);
-      if (it == right.end()) continue;
+      size_t match = right.find(lsig[i]);
+      if (match == KeyIndex::npos) continue;
       const Elem& ls = lhs[i];
-      const Elem& rs = rhs[it->second];
+      const Elem& rs = rhs[match];
       double vl = ls.value, vr = rs.value;
       if (one_to_many) std::swap(vl, vr);
       bool keep;
@@ -351,9 +346,9 @@ class Evaluator {
       Labels metric = result_labels(*ls.labels, *rs.labels, n.op, m);
       if (n.return_bool) drop_name(metric);
       if (m.card == Card::OneToOne) {
-        if (!matched_one.insert(sig).second)
+        if (matched_one.insert(i) != KeyIndex::npos)
           throw EvalError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-      } else if (!matched_many[sig].insert(full_key(metric)).second) {
+      } else if (!matched_many[lsig[i]].insert(full_key(metric)).second) {
         throw EvalError("multiple matches for labels: grouping labels must ensure unique matches");
       }
       out.push_back(Elem{own(std::move(metric)), value});
@@ -376,36 +371,26 @@ class Evaluator {
   }
 
   static std::vector<Elem> set_and(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
-    std::vector<Elem> out;
-    if (l.empty() || r.empty()) return out;
-    Keys rsig = signatures(r, m), lsig = signatures(l, m);
-    std::unordered_set<std::string_view> sigs;
-    sigs.reserve(r.size());
-    for (size_t i = 0; i < r.size(); ++i) sigs.insert(rsig[i]);
-    for (size_t i = 0; i < l.size(); ++i)
-      if (sigs.count(lsig[i])) out.push_back(l[i]);
-    return out;
+    return filter_by_signature(l, r, m, true);
+  }
+  static std::vector<Elem> set_unless(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+    return filter_by_signature(l, r, m, false);
   }
   static std::vector<Elem> set_or(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
     std::vector<Elem> out = l;
-    if (r.empty()) return out;
-    Keys lsig = signatures(l, m), rsig = signatures(r, m);
-    std::unordered_set<std::string_view> sigs;
-    sigs.reserve(l.size());
-    for (size_t i = 0; i < l.size(); ++i) sigs.insert(lsig[i]);
-    for (size_t i = 0; i < r.size(); ++i)
-      if (!sigs.count(rsig[i])) out.push_back(r[i]);
+    for (const Elem& e : filter_by_signature(r, l, m, false)) out.push_back(e);
     return out;
   }
-  static std::vector<Elem> set_unless(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
-    if (r.empty() || l.empty()) return l;
+  // The elements of `l` whose signature does (`present`) or does not occur in `r`.
+  static std::vector<Elem> filter_by_signature(const std::vector<Elem>& l, const std::vector<Elem>& r,
+                                               const VectorMatching& m, bool present) {
+    if (l.empty() || r.empty()) return present ? std::vector<Elem>{} : l;
     Keys rsig = signatures(r, m), lsig = signatures(l, m);
-    std::unordered_set<std::string_view> sigs;
-    sigs.reserve(r.size());
-    for (size_t i = 0; i < r.size(); ++i) sigs.insert(rsig[i]);
+    KeyIndex sigs(rsig);
+    for (size_t i = 0; i < r.size(); ++i) sigs.insert(i);
     std::vector<Elem> out;
     for (size_t i = 0; i < l.size(); ++i)
-      if (!sigs.count(lsig[i])) out.push_back(l[i]);
+      if ((sigs.find(lsig[i]) != KeyIndex::npos) == present) out.push_back(l[i]);
     return out;
   }
 
@@ -464,7 +449,9 @@ class Evaluator {
       else if (n.agg == AggOp::Group) v = 1;
       out.push_back(Elem{own(std::move(g.labels)), v});
     }
-    return vec(std::move(out));
+    Val res = vec(std::move(out));
+    res.distinct = true;  // one element per group
+    return res;
   }
 
   Val call(const Node& n) {
@@ -502,6 +489,7 @@ class Evaluator {
       e.value = x;
     }
     check_unique(v.vec);
+    v.distinct = true;
     return v;
   }
 
