@@ -36,6 +36,7 @@ class RuleState {
   struct Instance {
     Alert alert;
     TimePoint keep_firing_since{};
+    bool returned = false;  // by the current advance()
   };
   std::map<std::string, Instance> active_;  // by label key
 };
