@@ -50,6 +50,24 @@ bool labels_less(const Labels& a, const Labels& b) {
   return a.size() < b.size();
 }
 
+// Whether `stored` (sorted, with __name__) is what `s` normalizes to. It
+// compares the sample's labels in their order, so unsorted input never
+// matches (and is rebuilt, which is merely slower).
+bool same_series(const Sample& s, const Labels& stored) {
+  if (stored.size() != s.labels.size() + 1) return false;
+  size_t k = 0;
+  bool named = false;
+  for (const auto& p : stored) {
+    if (!named && p.first == kName) {
+      if (p.second != s.name) return false;
+      named = true;
+      continue;
+    }
+    if (k == s.labels.size() || p != s.labels[k++]) return false;
+  }
+  return named;
+}
+
 void append_key(std::string& key, const std::string& name, const std::string& value) {
   key += name;
   key += '\xff';
@@ -240,9 +258,11 @@ class Evaluator {
     std::vector<Elem> out;
     const std::vector<Series>& all = in_.all();
     if (by_name) {
-      if (const auto* idx = in_.by_name(by_name->value))
+      if (const auto* idx = in_.by_name(by_name->value)) {
+        out.reserve(idx->size());
         for (size_t i : *idx)
           if (matches(all[i])) out.push_back(Elem{&all[i].labels, all[i].value});
+      }
     } else {
       for (const auto& s : all)
         if (matches(s)) out.push_back(Elem{&s.labels, s.value});
@@ -277,6 +297,7 @@ class Evaluator {
       double s = swap ? l.scalar : r.scalar;
       bool relabel = drops_name(n.op) || n.return_bool;
       std::vector<Elem> res;
+      res.reserve(v.vec.size());
       for (auto& e : v.vec) {
         double lv = swap ? s : e.value, rv = swap ? e.value : s;
         bool keep;
@@ -330,7 +351,8 @@ class Evaluator {
       }
     }
     Keys lsig = signatures(lhs, m);
-    KeyIndex matched_one(lsig);                                                    // one-to-one
+    KeyIndex matched_one(lsig);
+    out.reserve(std::min(lhs.size(), rhs.size()));                                                    // one-to-one
     std::unordered_map<std::string_view, std::set<std::string>> matched_many;  // group_x
     for (size_t i = 0; i < lhs.size(); ++i) {
       size_t match = right.find(lsig[i]);
@@ -537,6 +559,7 @@ SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
   }
   auto less = [&](size_t a, size_t b) { return labels_less(unsorted[a].labels, unsorted[b].labels); };
   series_.reserve(unsorted.size());
+  position_.resize(unsorted.size());
   if (name_first) {
     // Then the storage order is by name, and within a name by the other labels.
     std::vector<std::pair<std::string_view, std::vector<size_t>*>> names;
@@ -548,6 +571,7 @@ SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
       auto& positions = by_name_[std::string(name)];
       positions.reserve(idx->size());
       for (size_t i : *idx) {
+        position_[i] = series_.size();
         positions.push_back(series_.size());
         series_.push_back(std::move(unsorted[i]));
       }
@@ -558,8 +582,19 @@ SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
   std::vector<size_t> order(unsorted.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), less);
-  for (size_t i : order) series_.push_back(std::move(unsorted[i]));
+  for (size_t i : order) {
+    position_[i] = series_.size();
+    series_.push_back(std::move(unsorted[i]));
+  }
   for (size_t i = 0; i < series_.size(); ++i) by_name_[label_value(series_[i].labels, kName)].push_back(i);
+}
+
+bool SeriesSet::refresh(const std::vector<Sample>& samples) {
+  if (samples.size() != position_.size()) return false;
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (!same_series(samples[i], series_[position_[i]].labels)) return false;
+  for (size_t i = 0; i < samples.size(); ++i) series_[position_[i]].value = samples[i].value;
+  return true;
 }
 
 const std::vector<size_t>* SeriesSet::by_name(const std::string& name) const {

@@ -38,9 +38,15 @@ class SeriesSet {
   // Positions in all() of the metric's series, ascending; nullptr if none.
   const std::vector<size_t>* by_name(const std::string& name) const;
 
+  // When `samples` are the same series in the same order as the ones this
+  // set was built from (the usual case from one round to the next), takes
+  // their values and returns true; otherwise changes nothing, returns false.
+  bool refresh(const std::vector<Sample>& samples);
+
  private:
   std::vector<Series> series_;
   std::unordered_map<std::string, std::vector<size_t>> by_name_;
+  std::vector<size_t> position_;  // of each input sample in series_
 };
 
 Value evaluate(const Node& expr, const SeriesSet& input, double time_seconds);  // throws EvalError

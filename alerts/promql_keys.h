@@ -13,7 +13,10 @@ namespace pgw::promql {
 // Keys numbered 0..size()-1 in one buffer.
 class Keys {
  public:
-  explicit Keys(size_t expected) { ends_.reserve(expected); }
+  explicit Keys(size_t expected) {
+    ends_.reserve(expected);
+    buf_.reserve(expected * 32);  // a signature of two short labels fits
+  }
 
   // Appends one key; `write(std::string&)` appends its bytes.
   template <class Write>

@@ -137,6 +137,9 @@ std::vector<ConfigError> validate_rules(const Config& config) {
 struct RuleEngine::Impl {
   mutable std::mutex mu;
   std::vector<CompiledRule> rules;
+  // The last round's series, kept to be refreshed when the next round has
+  // the same ones (sorting and indexing them is a good part of a round).
+  std::unique_ptr<promql::SeriesSet> input;
 };
 
 RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
@@ -157,9 +160,10 @@ RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
 RuleEngine::~RuleEngine() = default;
 
 void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
-  promql::SeriesSet input(samples);
   double t = seconds_since_epoch(now);
   std::lock_guard lock(impl_->mu);
+  if (!impl_->input || !impl_->input->refresh(samples)) impl_->input = std::make_unique<promql::SeriesSet>(samples);
+  const promql::SeriesSet& input = *impl_->input;
   for (auto& rule : impl_->rules) {
     std::vector<Alert> found;
     try {
