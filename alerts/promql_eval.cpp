@@ -14,6 +14,7 @@ namespace pgw::promql {
 namespace {
 
 const std::string kName = "__name__";
+const std::string kEmpty;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -75,11 +76,23 @@ void append_key(std::string& key, const std::string& name, const std::string& va
   key += '\xff';
 }
 
-// Matching signature: the on(...) labels, or every label except the
+// label_value() where the compiler can inline it (signatures look up
+// every element's labels).
+const std::string* find_label(const Labels& l, const std::string& name) {
+  for (const auto& p : l)
+    if (p.first.size() == name.size() && p.first == name) return &p.second;
+  return nullptr;
+}
+
+// Matching signature: the values of the on(...) labels (both sides use the
+// same list, so names would add nothing), or every label except the
 // ignoring(...) ones and the metric name.
 void append_signature(std::string& key, const Labels& l, const VectorMatching& m) {
   if (m.on) {
-    for (const auto& n : m.labels) append_key(key, n, label_value(l, n));
+    for (const auto& n : m.labels) {
+      if (const std::string* v = find_label(l, n)) key += *v;
+      key += '\xff';
+    }
   } else {
     for (const auto& [n, v] : l)
       if (n != kName && !contains(m.labels, n)) append_key(key, n, v);
@@ -252,7 +265,10 @@ class Evaluator {
       }
     auto matches = [&](const Series& s) {
       for (const auto& m : n.matchers)
-        if (&m != by_name && !m.matches(label_value(s.labels, m.name))) return false;
+        if (&m != by_name) {
+          const std::string* v = find_label(s.labels, m.name);
+          if (!m.matches(v ? *v : kEmpty)) return false;
+        }
       return true;
     };
     std::vector<Elem> out;
