@@ -15,6 +15,8 @@ namespace {
 
 const std::string kName = "__name__";
 const std::string kEmpty;
+constexpr size_t kNotInput = static_cast<size_t>(-1);
+constexpr std::uint32_t kNoSymbol = SeriesSet::kNoSymbol;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -121,6 +123,7 @@ std::string labels_str(const Labels& l) {
 struct Elem {
   const Labels* labels;
   double value;
+  size_t series = kNotInput;  // position in the SeriesSet while labels are the input's
 };
 
 struct Val {
@@ -137,8 +140,30 @@ Keys keys_of(const std::vector<Elem>& v, Append append) {
   return keys;
 }
 
-Keys signatures(const std::vector<Elem>& v, const VectorMatching& m) {
+Keys text_signatures(const std::vector<Elem>& v, const VectorMatching& m) {
   return keys_of(v, [&m](std::string& out, const Labels& l) { append_signature(out, l, m); });
+}
+
+template <class... Symbols>
+void append_symbols(std::string& key, Symbols... symbols) {
+  for (std::uint32_t x : {symbols...}) key.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+// The same signature from symbol numbers: equal exactly when the text
+// signatures are (label values are never empty, so absent stays distinct).
+void append_symbol_signature(std::string& key, std::span<const SeriesSet::SymbolPair> labels,
+                             const std::vector<std::uint32_t>& names, std::uint32_t name_symbol, bool on) {
+  if (on) {
+    for (std::uint32_t n : names) {
+      std::uint32_t v = kNoSymbol;
+      for (const auto& [ln, lv] : labels)
+        if (ln == n) v = lv;
+      append_symbols(key, v);
+    }
+  } else {
+    for (const auto& [ln, lv] : labels)
+      if (ln != name_symbol && std::find(names.begin(), names.end(), ln) == names.end()) append_symbols(key, ln, lv);
+  }
 }
 
 void check_unique(const std::vector<Elem>& v) {
@@ -218,6 +243,37 @@ class Evaluator {
     return own(std::move(copy));
   }
 
+  void strip_name(Elem& e) {
+    const Labels* l = without_name(e.labels);
+    if (l == e.labels) return;
+    e.labels = l;
+    e.series = kNotInput;
+  }
+
+  static bool all_input(const std::vector<Elem>& v) {
+    return std::all_of(v.begin(), v.end(), [](const Elem& e) { return e.series != kNotInput; });
+  }
+  std::vector<std::uint32_t> symbols_of(const std::vector<std::string>& names) const {
+    std::vector<std::uint32_t> out;
+    for (const auto& name : names) out.push_back(in_.symbol(name));
+    return out;
+  }
+
+  // Signatures of both sides of a matching, by symbol numbers when every
+  // element is an input series (the common case: selector against selector).
+  std::pair<Keys, Keys> signatures(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+    if (!all_input(l) || !all_input(r)) return {text_signatures(l, m), text_signatures(r, m)};
+    std::vector<std::uint32_t> names = symbols_of(m.labels);
+    std::uint32_t name_symbol = in_.symbol(kName);
+    auto by_symbol = [&](const std::vector<Elem>& v) {
+      Keys keys(v.size());
+      for (const Elem& e : v)
+        keys.add([&](std::string& out) { append_symbol_signature(out, in_.symbols(e.series), names, name_symbol, m.on); });
+      return keys;
+    };
+    return {by_symbol(l), by_symbol(r)};
+  }
+
   static Val scalar(double d) {
     Val v;
     v.type = ValueType::Scalar;
@@ -240,7 +296,7 @@ class Evaluator {
         if (!n.negate) return v;
         if (v.type == ValueType::Scalar) return scalar(-v.scalar);
         for (auto& e : v.vec) {
-          e.labels = without_name(e.labels);
+          strip_name(e);
           e.value = -e.value;
         }
         check_unique(v.vec);
@@ -263,25 +319,40 @@ class Evaluator {
         by_name = &m;
         break;
       }
-    auto matches = [&](const Series& s) {
-      for (const auto& m : n.matchers)
-        if (&m != by_name) {
-          const std::string* v = find_label(s.labels, m.name);
-          if (!m.matches(v ? *v : kEmpty)) return false;
-        }
+    // label="value" (non-empty) compares symbol numbers; a value no series
+    // has matches nothing.
+    std::vector<std::pair<const Matcher*, SeriesSet::SymbolPair>> equal;
+    for (const auto& m : n.matchers)
+      if (&m != by_name && m.op == Matcher::Op::Eq && !m.value.empty()) {
+        SeriesSet::SymbolPair want{in_.symbol(m.name), in_.symbol(m.value)};
+        if (want.first == kNoSymbol || want.second == kNoSymbol) return vec({});
+        equal.emplace_back(&m, want);
+      }
+    auto matches = [&](size_t i) {
+      for (const auto& [m, want] : equal) {
+        auto syms = in_.symbols(i);
+        if (std::find(syms.begin(), syms.end(), want) == syms.end()) return false;
+      }
+      for (const auto& m : n.matchers) {
+        if (&m == by_name || std::any_of(equal.begin(), equal.end(), [&](const auto& e) { return e.first == &m; }))
+          continue;
+        const std::string* v = find_label(in_.all()[i].labels, m.name);
+        if (!m.matches(v ? *v : kEmpty)) return false;
+      }
       return true;
     };
     std::vector<Elem> out;
     const std::vector<Series>& all = in_.all();
+    auto add = [&](size_t i) {
+      if (matches(i)) out.push_back(Elem{&all[i].labels, all[i].value, i});
+    };
     if (by_name) {
       if (const auto* idx = in_.by_name(by_name->value)) {
         out.reserve(idx->size());
-        for (size_t i : *idx)
-          if (matches(all[i])) out.push_back(Elem{&all[i].labels, all[i].value});
+        for (size_t i : *idx) add(i);
       }
     } else {
-      for (const auto& s : all)
-        if (matches(s)) out.push_back(Elem{&s.labels, s.value});
+      for (size_t i = 0; i < all.size(); ++i) add(i);
     }
     return vec(std::move(out));
   }
@@ -326,7 +397,7 @@ class Evaluator {
         }
         if (!keep) continue;
         e.value = value;
-        if (relabel) e.labels = without_name(e.labels);
+        if (relabel) strip_name(e);
         res.push_back(e);
       }
       out = vec(std::move(res));
@@ -351,7 +422,7 @@ class Evaluator {
     if (one_to_many) std::swap(lhs, rhs);
     std::vector<Elem> out;
     if (rhs.empty()) return out;
-    Keys rsig = signatures(rhs, m);
+    auto [lsig, rsig] = signatures(lhs, rhs, m);
     KeyIndex right(rsig);
     for (size_t i = 0; i < rhs.size(); ++i) {
       size_t dup = right.insert(i);
@@ -366,8 +437,8 @@ class Evaluator {
                         "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
     }
-    Keys lsig = signatures(lhs, m);
     KeyIndex matched_one(lsig);
+    std::vector<std::uint32_t> listed = symbols_of(m.labels);
     out.reserve(std::min(lhs.size(), rhs.size()));                                                    // one-to-one
     std::unordered_map<std::string_view, std::set<std::string>> matched_many;  // group_x
     for (size_t i = 0; i < lhs.size(); ++i) {
@@ -381,7 +452,7 @@ class Evaluator {
       double value = elem_op(n.op, vl, vr, keep);
       if (n.return_bool) value = keep ? 1 : 0;
       else if (!keep) continue;
-      Labels metric = result_labels(*ls.labels, *rs.labels, n.op, m);
+      Labels metric = result_labels(ls, *rs.labels, n.op, m, listed);
       if (n.return_bool) drop_name(metric);
       if (m.card == Card::OneToOne) {
         if (matched_one.insert(i) != KeyIndex::npos)
@@ -394,36 +465,48 @@ class Evaluator {
     return out;
   }
 
-  static Labels result_labels(const Labels& lhs, const Labels& rhs, BinOp op, const VectorMatching& m) {
+  // `listed` are the symbols of m.labels: an input series' result labels
+  // are built from the symbol table's (much used, so cached) strings.
+  Labels result_labels(const Elem& lhs, const Labels& rhs, BinOp op, const VectorMatching& m,
+                       const std::vector<std::uint32_t>& listed) const {
     Labels l;
-    l.reserve(lhs.size() + m.include.size());
+    l.reserve(lhs.labels->size() + m.include.size());
     bool one_to_one = m.card == VectorMatching::Card::OneToOne;
-    for (const auto& p : lhs) {
-      if (drops_name(op) && p.first == kName) continue;
-      if (one_to_one && m.on != contains(m.labels, p.first)) continue;
-      l.push_back(p);
+    if (lhs.series != kNotInput) {
+      std::uint32_t name_symbol = in_.symbol(kName);
+      for (const auto& [k, v] : in_.symbols(lhs.series)) {
+        if (drops_name(op) && k == name_symbol) continue;
+        if (one_to_one && m.on != (std::find(listed.begin(), listed.end(), k) != listed.end())) continue;
+        l.emplace_back(in_.text(k), in_.text(v));
+      }
+    } else {
+      for (const auto& p : *lhs.labels) {
+        if (drops_name(op) && p.first == kName) continue;
+        if (one_to_one && m.on != contains(m.labels, p.first)) continue;
+        l.push_back(p);
+      }
     }
     // group_x labels come from the "one" side.
     for (const auto& name : m.include) set_label(l, name, label_value(rhs, name));
     return l;
   }
 
-  static std::vector<Elem> set_and(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+  std::vector<Elem> set_and(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
     return filter_by_signature(l, r, m, true);
   }
-  static std::vector<Elem> set_unless(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+  std::vector<Elem> set_unless(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
     return filter_by_signature(l, r, m, false);
   }
-  static std::vector<Elem> set_or(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
+  std::vector<Elem> set_or(const std::vector<Elem>& l, const std::vector<Elem>& r, const VectorMatching& m) {
     std::vector<Elem> out = l;
     for (const Elem& e : filter_by_signature(r, l, m, false)) out.push_back(e);
     return out;
   }
   // The elements of `l` whose signature does (`present`) or does not occur in `r`.
-  static std::vector<Elem> filter_by_signature(const std::vector<Elem>& l, const std::vector<Elem>& r,
+  std::vector<Elem> filter_by_signature(const std::vector<Elem>& l, const std::vector<Elem>& r,
                                                const VectorMatching& m, bool present) {
     if (l.empty() || r.empty()) return present ? std::vector<Elem>{} : l;
-    Keys rsig = signatures(r, m), lsig = signatures(l, m);
+    auto [lsig, rsig] = signatures(l, r, m);
     KeyIndex sigs(rsig);
     for (size_t i = 0; i < r.size(); ++i) sigs.insert(i);
     std::vector<Elem> out;
@@ -443,13 +526,26 @@ class Evaluator {
     auto grouped = [&](const std::string& label) {
       return n.without ? label != kName && !contains(n.grouping, label) : contains(n.grouping, label);
     };
+    // Input series are grouped by symbol numbers, without reading their strings.
+    bool by_symbol = all_input(in.vec);
+    std::vector<std::uint32_t> grouping = symbols_of(n.grouping);
+    std::uint32_t name_symbol = in_.symbol(kName);
+    auto grouped_symbol = [&](std::uint32_t label) {
+      bool listed = std::find(grouping.begin(), grouping.end(), label) != grouping.end();
+      return n.without ? label != name_symbol && !listed : listed;
+    };
     std::vector<Group> groups;
     std::unordered_map<std::string, size_t> index;
     std::string key;
     for (const Elem& e : in.vec) {
       key.clear();
-      for (const auto& [k, v] : *e.labels)
-        if (grouped(k)) append_key(key, k, v);
+      if (by_symbol) {
+        for (const auto& [k, v] : in_.symbols(e.series))
+          if (grouped_symbol(k)) append_symbols(key, k, v);
+      } else {
+        for (const auto& [k, v] : *e.labels)
+          if (grouped(k)) append_key(key, k, v);
+      }
       auto it = index.find(key);
       if (it == index.end()) {
         Labels key_labels;
@@ -506,7 +602,7 @@ class Evaluator {
     for (size_t i = 1; i < n.args.size(); ++i) params.push_back(eval(*n.args[i]).scalar);
     if (f == "clamp" && params[1] < params[0]) return vec({});
     for (auto& e : v.vec) {
-      e.labels = without_name(e.labels);
+      strip_name(e);
       double x = e.value;
       if (f == "abs") x = std::fabs(x);
       else if (f == "ceil") x = std::ceil(x);
@@ -592,6 +688,7 @@ SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
         series_.push_back(std::move(unsorted[i]));
       }
     }
+    number_labels();
     return;
   }
   // A label name that sorts before "__name__" (e.g. "Zone") interleaves metrics.
@@ -603,6 +700,7 @@ SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
     series_.push_back(std::move(unsorted[i]));
   }
   for (size_t i = 0; i < series_.size(); ++i) by_name_[label_value(series_[i].labels, kName)].push_back(i);
+  number_labels();
 }
 
 bool SeriesSet::refresh(const std::vector<Sample>& samples) {
@@ -611,6 +709,27 @@ bool SeriesSet::refresh(const std::vector<Sample>& samples) {
     if (!same_series(samples[i], series_[position_[i]].labels)) return false;
   for (size_t i = 0; i < samples.size(); ++i) series_[position_[i]].value = samples[i].value;
   return true;
+}
+
+void SeriesSet::number_labels() {
+  symbols_.clear();
+  pairs_.clear();
+  offsets_.assign(1, 0);
+  texts_.clear();
+  auto number = [&](const std::string& s) {
+    auto [it, added] = symbols_.try_emplace(s, static_cast<std::uint32_t>(symbols_.size()));
+    if (added) texts_.push_back(it->first);
+    return it->second;
+  };
+  for (const auto& s : series_) {
+    for (const auto& [k, v] : s.labels) pairs_.emplace_back(number(k), number(v));
+    offsets_.push_back(pairs_.size());
+  }
+}
+
+std::uint32_t SeriesSet::symbol(const std::string& s) const {
+  auto it = symbols_.find(s);
+  return it == symbols_.end() ? kNoSymbol : it->second;
 }
 
 const std::vector<size_t>* SeriesSet::by_name(const std::string& name) const {
