@@ -2,6 +2,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_set>
 
 #include <spdlog/spdlog.h>
@@ -64,17 +65,22 @@ Alert instance(const CompiledRule& rule, const Labels& series, double value) {
 
 // Instances for one rule's result, or throws when two series end up with
 // the same labels after the rule's labels are applied.
-std::vector<Alert> instances(const CompiledRule& rule, const promql::Value& result) {
-  std::vector<Alert> out;
+std::vector<ReturnedAlert> instances(const CompiledRule& rule, const promql::Value& result) {
+  std::vector<ReturnedAlert> out;
+  auto add = [&](const Labels& labels, double value) {
+    Alert a = instance(rule, labels, value);
+    std::string key = label_key(a.labels);
+    out.push_back(ReturnedAlert{std::move(key), std::move(a)});
+  };
   if (result.type == promql::ValueType::Scalar) {
-    out.push_back(instance(rule, {}, result.scalar));
+    add({}, result.scalar);
     return out;
   }
-  out.reserve(result.vector.size());
-  std::unordered_set<std::string> seen;
+  out.reserve(result.vector.size());  // no reallocation: `seen` views the keys
+  std::unordered_set<std::string_view> seen;
   for (const auto& s : result.vector) {
-    out.push_back(instance(rule, s.labels, s.value));
-    if (!seen.insert(label_key(out.back().labels)).second)
+    add(s.labels, s.value);
+    if (!seen.insert(out.back().key).second)
       throw promql::EvalError("vector contains metrics with the same labelset after applying alert labels");
   }
   return out;
@@ -165,7 +171,7 @@ void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
   if (!impl_->input || !impl_->input->refresh(samples)) impl_->input = std::make_unique<promql::SeriesSet>(samples);
   const promql::SeriesSet& input = *impl_->input;
   for (auto& rule : impl_->rules) {
-    std::vector<Alert> found;
+    std::vector<ReturnedAlert> found;
     try {
       found = instances(rule, promql::evaluate(*rule.expr, input, t));
     } catch (const promql::EvalError& e) {

@@ -36,9 +36,9 @@ std::string label_key(const Labels& labels) {
   return key;
 }
 
-void RuleState::advance(std::vector<Alert> results, TimePoint now, Duration hold, Duration keep_firing_for) {
-  for (auto& a : results) {
-    auto [it, inserted] = active_.try_emplace(label_key(a.labels));
+void RuleState::advance(std::vector<ReturnedAlert> results, TimePoint now, Duration hold, Duration keep_firing_for) {
+  for (auto& [key, a] : results) {
+    auto [it, inserted] = active_.try_emplace(std::move(key));
     Instance& inst = it->second;
     if (!inserted && inst.alert.state != AlertState::Inactive) {
       inst.alert.value = a.value;
