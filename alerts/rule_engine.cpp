@@ -2,6 +2,8 @@
 
 #include <map>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -23,9 +25,9 @@ struct CompiledRule {
   std::string last_error;
 };
 
-std::string expand(const Template& t, const TemplateData& data) {
+std::string expand(const Template& t, const Labels& labels, double value) {
   try {
-    return t.render(data);
+    return t.render(labels, value);
   } catch (const TemplateError& e) {
     return std::string("<error expanding template: ") + e.what() + ">";  // as Prometheus reports it
   }
@@ -36,30 +38,50 @@ double seconds_since_epoch(TimePoint t) {
          1000.0;
 }
 
+// Sets (or adds) a label; an empty value stays until normalize() drops it.
+void put_label(Labels& l, const std::string& name, std::string value) {
+  for (auto& [k, v] : l)
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  l.emplace_back(name, std::move(value));
+}
+
+// The alert instance for one result series: its labels without __name__,
+// then the rule's labels (templates see the series' labels), then alertname.
+Alert instance(const CompiledRule& rule, const Labels& series, double value) {
+  Alert a;
+  a.labels.reserve(series.size() + rule.labels.size() + 1);
+  for (const auto& p : series)
+    if (p.first != "__name__") a.labels.push_back(p);
+  for (const auto& [k, t] : rule.labels) put_label(a.labels, k, expand(t, series, value));
+  put_label(a.labels, "alertname", rule.def.alert);
+  normalize(a.labels);
+  for (const auto& [k, t] : rule.annotations) a.annotations.emplace_hint(a.annotations.end(), k, expand(t, series, value));
+  a.value = value;
+  return a;
+}
+
 // Instances for one rule's result, or throws when two series end up with
 // the same labels after the rule's labels are applied.
-std::vector<Alert> instances(const CompiledRule& rule, const promql::Value& result) {
-  std::vector<promql::Series> series = result.vector;
-  if (result.type == promql::ValueType::Scalar) series.push_back(promql::Series{{}, result.scalar});
-  std::vector<Alert> out;
-  std::map<std::string, bool> seen;
-  for (const auto& s : series) {
-    TemplateData data;
-    for (const auto& [k, v] : s.labels) data.labels[k] = v;
-    data.value = s.value;
-    std::map<std::string, std::string> labels;
-    for (const auto& [k, v] : s.labels)
-      if (k != "__name__") labels[k] = v;
-    for (const auto& [k, t] : rule.labels) labels[k] = expand(t, data);  // rule labels override
-    labels["alertname"] = rule.def.alert;
-    Alert a;
-    for (auto& [k, v] : labels) a.labels.emplace_back(k, v);
-    normalize(a.labels);
-    for (const auto& [k, t] : rule.annotations) a.annotations[k] = expand(t, data);
-    a.value = s.value;
-    if (!seen.emplace(label_key(a.labels), true).second)
+std::vector<ReturnedAlert> instances(const CompiledRule& rule, const promql::Value& result) {
+  std::vector<ReturnedAlert> out;
+  auto add = [&](const Labels& labels, double value) {
+    Alert a = instance(rule, labels, value);
+    std::string key = label_key(a.labels);
+    out.push_back(ReturnedAlert{std::move(key), std::move(a)});
+  };
+  if (result.type == promql::ValueType::Scalar) {
+    add({}, result.scalar);
+    return out;
+  }
+  out.reserve(result.vector.size());  // no reallocation: `seen` views the keys
+  std::unordered_set<std::string_view> seen;
+  for (const auto& s : result.vector) {
+    add(s.labels, s.value);
+    if (!seen.insert(out.back().key).second)
       throw promql::EvalError("vector contains metrics with the same labelset after applying alert labels");
-    out.push_back(std::move(a));
   }
   return out;
 }
@@ -121,6 +143,9 @@ std::vector<ConfigError> validate_rules(const Config& config) {
 struct RuleEngine::Impl {
   mutable std::mutex mu;
   std::vector<CompiledRule> rules;
+  // The last round's series, kept to be refreshed when the next round has
+  // the same ones (sorting and indexing them is a good part of a round).
+  std::unique_ptr<promql::SeriesSet> input;
 };
 
 RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
@@ -141,11 +166,12 @@ RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
 RuleEngine::~RuleEngine() = default;
 
 void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
-  promql::SeriesSet input(samples);
   double t = seconds_since_epoch(now);
   std::lock_guard lock(impl_->mu);
+  if (!impl_->input || !impl_->input->refresh(samples)) impl_->input = std::make_unique<promql::SeriesSet>(samples);
+  const promql::SeriesSet& input = *impl_->input;
   for (auto& rule : impl_->rules) {
-    std::vector<Alert> found;
+    std::vector<ReturnedAlert> found;
     try {
       found = instances(rule, promql::evaluate(*rule.expr, input, t));
     } catch (const promql::EvalError& e) {

@@ -36,28 +36,29 @@ std::string label_key(const Labels& labels) {
   return key;
 }
 
-void RuleState::advance(std::vector<Alert> results, TimePoint now, Duration hold, Duration keep_firing_for) {
-  std::map<std::string, bool> returned;
-  for (auto& a : results) {
-    std::string key = label_key(a.labels);
-    returned[key] = true;
-    auto it = active_.find(key);
-    if (it != active_.end() && it->second.alert.state != AlertState::Inactive) {
-      it->second.alert.value = a.value;
-      it->second.alert.annotations = std::move(a.annotations);
+void RuleState::advance(std::vector<ReturnedAlert> results, TimePoint now, Duration hold, Duration keep_firing_for) {
+  for (auto& [key, a] : results) {
+    auto [it, inserted] = active_.try_emplace(std::move(key));
+    Instance& inst = it->second;
+    if (!inserted && inst.alert.state != AlertState::Inactive) {
+      inst.alert.value = a.value;
+      inst.alert.annotations = std::move(a.annotations);
+      inst.returned = true;
       continue;
     }
     a.state = AlertState::Pending;
     a.active_at = now;
     a.fired_at = TimePoint{};
     a.resolved_at = TimePoint{};
-    active_[key] = Instance{std::move(a), TimePoint{}};
+    inst = Instance{std::move(a), TimePoint{}, true};
   }
   for (auto it = active_.begin(); it != active_.end();) {
     Instance& inst = it->second;
     Alert& a = inst.alert;
     a.last_eval = now;
-    if (!returned.count(it->first)) {
+    bool returned = inst.returned;
+    inst.returned = false;
+    if (!returned) {
       bool keep_firing = false;
       if (a.state == AlertState::Firing && keep_firing_for.count() > 0) {
         if (inst.keep_firing_since == TimePoint{}) inst.keep_firing_since = now;

@@ -18,11 +18,17 @@ namespace pgw {
 
 constexpr Duration kResolvedRetention = Duration(15LL * 60 * 1000);
 
+// An instance the expression returned this round (final labels,
+// annotations, value) and label_key(alert.labels).
+struct ReturnedAlert {
+  std::string key;
+  Alert alert;
+};
+
 class RuleState {
  public:
-  // `results` are this round's instances (final labels, annotations, value);
-  // their label sets must be distinct.
-  void advance(std::vector<Alert> results, TimePoint now, Duration hold, Duration keep_firing_for);
+  // `results` are this round's instances; their label sets must be distinct.
+  void advance(std::vector<ReturnedAlert> results, TimePoint now, Duration hold, Duration keep_firing_for);
 
   // Every tracked instance: pending, firing and recently resolved.
   std::vector<Alert> alerts() const;
@@ -36,6 +42,7 @@ class RuleState {
   struct Instance {
     Alert alert;
     TimePoint keep_firing_since{};
+    bool returned = false;  // by the current advance()
   };
   std::map<std::string, Instance> active_;  // by label key
 };

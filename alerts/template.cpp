@@ -183,10 +183,14 @@ Template Template::parse(std::string_view text) {
   return t;
 }
 
-std::string Template::render(const TemplateData& data) const {
+namespace {
+
+// Renders `parts`; `label(name)` is one label's value, `all_labels()` the
+// label map.
+template <class Label, class AllLabels>
+std::string render_parts(const std::vector<Template::Part>& parts, Label label, AllLabels all_labels, double value) {
   std::string out;
-  if (!parts_) return out;
-  for (const Part& p : *parts_) {
+  for (const Template::Part& p : parts) {
     if (p.pipeline.empty()) {
       out += p.text;
       continue;
@@ -196,12 +200,9 @@ std::string Template::render(const TemplateData& data) const {
     for (const Command& cmd : p.pipeline) {
       auto resolve = [&](const Arg& a) -> tmpl::Value {
         switch (a.kind) {
-          case Arg::Kind::Labels: return data.labels;
-          case Arg::Kind::Label: {
-            auto it = data.labels.find(a.text);
-            return it == data.labels.end() ? std::string() : it->second;
-          }
-          case Arg::Kind::Value: return data.value;
+          case Arg::Kind::Labels: return all_labels();
+          case Arg::Kind::Label: return label(a.text);
+          case Arg::Kind::Value: return value;
           case Arg::Kind::Literal: return a.literal;
           case Arg::Kind::Func: return tmpl::call(a.text, {});
         }
@@ -220,6 +221,24 @@ std::string Template::render(const TemplateData& data) const {
     out += tmpl::to_text(piped);
   }
   return out;
+}
+
+}  // namespace
+
+std::string Template::render(const TemplateData& data) const {
+  if (!parts_) return {};
+  auto label = [&](const std::string& name) {
+    auto it = data.labels.find(name);
+    return it == data.labels.end() ? std::string() : it->second;
+  };
+  return render_parts(*parts_, label, [&] { return data.labels; }, data.value);
+}
+
+std::string Template::render(const Labels& labels, double value) const {
+  if (!parts_) return {};
+  auto label = [&](const std::string& name) { return label_value(labels, name); };
+  auto all_labels = [&] { return std::map<std::string, std::string>(labels.begin(), labels.end()); };
+  return render_parts(*parts_, label, all_labels, value);
 }
 
 }  // namespace pgw

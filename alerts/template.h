@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/sample.h"
+
 namespace pgw {
 
 struct TemplateError : std::runtime_error {
@@ -29,6 +31,9 @@ class Template {
   static Template parse(std::string_view text);
   // Throws TemplateError (e.g. a non-number given to humanize).
   std::string render(const TemplateData& data) const;
+  // The same with the labels as sorted pairs, so a caller holding a series
+  // need not build a map (the rule engine expands every alert each round).
+  std::string render(const Labels& labels, double value) const;
 
   struct Part;
  private:

@@ -151,3 +151,22 @@ TEST(PromqlEval, Functions) {
   EXPECT_EQ(eval("clamp_min(nan_metric, 1)"), V{R"({node="a"} nan)"});
   EXPECT_EQ(eval("clamp(lag, 20, 10)"), V{});
 }
+
+TEST(PromqlEval, RefreshTakesNewValuesOnlyForTheSameSeries) {
+  std::vector<Sample> round = {{"up", {{"node", "a"}}, 1}, {"up", {{"node", "b"}}, 0}};
+  SeriesSet in(round);
+  round[1].value = 5;
+  ASSERT_TRUE(in.refresh(round));
+  auto result = to_samples(evaluate(*parse("up > 2"), in, 0));
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(label_value(result[0].labels, "node"), "b");
+
+  std::vector<Sample> relabelled = round;
+  relabelled[1].labels = {{"node", "c"}};
+  relabelled[1].value = 0;
+  EXPECT_FALSE(in.refresh(relabelled));
+  std::vector<Sample> reordered = {round[1], round[0]};
+  EXPECT_FALSE(in.refresh(reordered));
+  EXPECT_FALSE(in.refresh({round[0]}));
+  EXPECT_EQ(to_samples(evaluate(*parse("up > 2"), in, 0)).size(), 1u);  // unchanged by the refused refreshes
+}
