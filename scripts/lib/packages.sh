@@ -16,6 +16,7 @@ PGWARDEN_TEST_PACKAGES=(
   prometheus prometheus-alertmanager openssh-server
   patroni etcd-server etcd-client prometheus-postgres-exporter
   chromium
+  clang libclang-rt-14-dev
 )
 
 # Prints the given packages that are not installed, one per line.
