@@ -25,6 +25,10 @@ int precedence(BinOp op) {
   return 0;
 }
 constexpr int kPowPrecedence = 6;
+// Bounds the depth of the syntax tree (and so the recursion of the parser,
+// the evaluator and the tree's destructor): each nested expression and each
+// binary operator of a chain counts one level. Real rules use a few dozen.
+constexpr int kMaxDepth = 256;
 
 struct FuncSig {
   std::vector<ValueType> args;
@@ -70,6 +74,23 @@ class Parser {
  private:
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;  // levels of the tree above the node being parsed
+
+  // Counts the levels one expr() call adds; gives them back when it returns.
+  class DepthGuard {
+   public:
+    explicit DepthGuard(Parser& p) : p_(p) {}
+    ~DepthGuard() { p_.depth_ -= added_; }
+    void deeper(int column) {
+      ++added_;
+      if (++p_.depth_ > kMaxDepth)
+        p_.error_at(column, "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+    }
+
+   private:
+    Parser& p_;
+    int added_ = 0;
+  };
 
   const Token& peek(size_t ahead = 0) const { return toks_[std::min(pos_ + ahead, toks_.size() - 1)]; }
   const Token& next() { const Token& t = toks_[pos_]; if (pos_ + 1 < toks_.size()) ++pos_; return t; }
@@ -115,6 +136,8 @@ class Parser {
   }
 
   NodePtr expr(int min_prec) {
+    DepthGuard depth(*this);
+    depth.deeper(peek().column);
     NodePtr lhs = unary();
     for (;;) {
       BinOp op = BinOp::Add;
@@ -122,6 +145,7 @@ class Parser {
       if (!binop_of(t, op) || precedence(op) < min_prec) return lhs;
       int column = t.column;
       next();
+      depth.deeper(column);
       auto bin = std::make_unique<Node>(Node::Kind::Binary);
       bin->column = lhs->column;
       bin->op = op;

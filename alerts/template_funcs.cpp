@@ -100,6 +100,9 @@ std::string humanize_duration(double v) {
   if (std::fabs(v) >= 1) {
     const char* sign = "";
     if (v < 0) { sign = "-"; v = -v; }
+    // Beyond int64 seconds (~292 billion years) days/hours/minutes mean
+    // nothing, and the conversion below would be undefined.
+    if (v >= 9.2e18) return sign + fmt_g4(v, "s");
     long long d = static_cast<long long>(v);
     long long secs = d % 60, mins = (d / 60) % 60, hours = (d / 3600) % 24, days = d / 86400;
     if (days) std::snprintf(buf, sizeof buf, "%s%lldd %lldh %lldm %llds", sign, days, hours, mins, secs);
@@ -157,12 +160,22 @@ std::string go_printf(const std::string& format, const std::vector<Value>& args)
     if (format[i] != '%') { out += format[i]; continue; }
     size_t start = i++;
     while (i < format.size() && std::string_view("+-# 0").find(format[i]) != std::string_view::npos) ++i;
-    while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) ++i;
-    if (i < format.size() && format[i] == '.') {
+    // Like Go, a width or precision over 1e6 swallows the rest of the format
+    // (it would also overflow snprintf's int).
+    auto number = [&] {
+      long long n = 0;
+      for (; i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])); ++i) {
+        if (n > 1000000) return false;
+        n = n * 10 + (format[i] - '0');
+      }
+      return true;
+    };
+    bool sane = number();
+    if (sane && i < format.size() && format[i] == '.') {
       ++i;
-      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) ++i;
+      sane = number();
     }
-    if (i >= format.size()) { out += "%!(NOVERB)"; break; }
+    if (!sane || i >= format.size()) { out += "%!(NOVERB)"; break; }
     char verb = format[i];
     if (verb == '%') { out += '%'; continue; }
     std::string spec = format.substr(start, i - start);

@@ -19,6 +19,7 @@ PGWARDEN_TEST_PACKAGES=(
   prometheus prometheus-alertmanager prometheus-postgres-exporter
   chromium
   time  # /usr/bin/time -v in bench/compare
+  clang libclang-rt-14-dev
 )
 
 # Prints the given packages that are not installed, one per line.

@@ -127,3 +127,19 @@ TEST(PromqlParser, ErrorsNameColumnAndExpectation) {
   EXPECT_NE(error_of("topk(1, a)").find("not supported"), std::string::npos);
   EXPECT_NE(error_of("time(1)").find("wrong number of arguments"), std::string::npos);
 }
+
+// Found by tests/fuzz (promql target): 4,000 unary minus signs overflowed the
+// stack of the recursive parser. Nesting is now bounded, with a clear error.
+TEST(PromqlParser, DeepNestingIsAnErrorNotACrash) {
+  std::string chain = "1";
+  for (int i = 0; i < 3000; ++i) chain += "+1";
+  for (const std::string& deep :
+       {std::string(4000, '-') + "1", std::string(5000, '(') + "1" + std::string(5000, ')'), chain}) {
+    EXPECT_NE(error_of(deep).find("expression nested too deeply (more than 256 levels)"), std::string::npos)
+        << deep.substr(0, 20);
+  }
+  // Depth 2 per level (call + binary operator): 100 levels stay well within.
+  std::string ok = "x";
+  for (int i = 0; i < 100; ++i) ok = "abs(" + ok + ") + x";
+  EXPECT_EQ(error_of(ok), "");
+}

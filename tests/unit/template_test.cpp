@@ -77,3 +77,16 @@ TEST(Template, ParseErrors) {
 TEST(Template, RuntimeErrors) {
   EXPECT_THROW(render("{{ $labels.n | humanize }}", 0, {{"n", "abc"}}), TemplateError);
 }
+
+// Found by tests/fuzz (template target): these were undefined behaviour.
+TEST(Template, HumanizeDurationBeyondInt64Seconds) {
+  EXPECT_EQ(render("{{ $value | humanizeDuration }}", 1e300), "1e+300s");
+  EXPECT_EQ(render("{{ $value | humanizeDuration }}", -1e19), "-1e+19s");
+  EXPECT_EQ(render("{{ $value | humanizeDuration }}", 9.1e18), "105324074074074d 1h 46m 40s");
+}
+
+TEST(Template, PrintfHugeWidthOrPrecision) {
+  EXPECT_EQ(render("{{ printf \"%99999999999f|\" $value }}", 1), "%!(NOVERB)%!(EXTRA float64=1)");
+  EXPECT_EQ(render("{{ printf \"%.99999999999f|\" $value }}", 1), "%!(NOVERB)%!(EXTRA float64=1)");
+  EXPECT_EQ(render("{{ printf \"%5.1f|\" $value }}", 1), "  1.0|");
+}
