@@ -18,7 +18,6 @@ const std::string kEmpty;
 constexpr size_t kNotInput = static_cast<size_t>(-1);
 constexpr std::uint32_t kNoSymbol = SeriesSet::kNoSymbol;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
