@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace pgw {
 
@@ -49,6 +51,19 @@ std::optional<double> PgResult::number(size_t row, std::string_view col) const {
 namespace {
 
 constexpr int kBackstopMarginMs = 1000;
+// Prepared statements kept per connection; SQL beyond them runs unprepared.
+constexpr size_t kMaxPrepared = 64;
+
+// An error the server reported for the statement; the session stays usable.
+class PgSqlError : public PgError {
+ public:
+  PgSqlError(const std::string& msg, std::string sqlstate) : PgError(msg), sqlstate(std::move(sqlstate)) {}
+  std::string sqlstate;
+};
+
+// SQLSTATE 26000: the named statement is gone (e.g. a pooler in transaction
+// mode sent us to another server connection).
+constexpr const char* kNoSuchStatement = "26000";
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
@@ -109,6 +124,13 @@ struct PgSession::Impl {
   // Server-side statement_timeout currently in force (0 = unknown). A
   // backstop only: the client-side deadline is what bounds the caller.
   long long backstop_ms = 0;
+  // Statements prepared on this connection (SQL text -> name). Monitoring
+  // queries repeat every round; a prepared one skips the server's parse and
+  // plan. SQL that cannot be prepared (several statements) runs as a simple
+  // query. Both are per connection and cleared when it closes.
+  std::unordered_map<std::string, std::string> prepared;
+  std::unordered_set<std::string> unpreparable;
+  unsigned long long next_statement = 0;
   // Set while a background cancel request for this session is running.
   std::shared_ptr<std::atomic<bool>> cancel_in_flight = std::make_shared<std::atomic<bool>>(false);
 
@@ -123,6 +145,8 @@ struct PgSession::Impl {
     conn = nullptr;
     version = 0;
     backstop_ms = 0;
+    prepared.clear();
+    unpreparable.clear();
   }
 
   [[noreturn]] void fail(const std::string& what) {
@@ -206,8 +230,56 @@ struct PgSession::Impl {
     backstop_ms = keys.options ? 0 : backstop;
   }
 
-  // Sends the query and reads every result, bounded by the deadline.
+  // Runs `sql` with the simple query protocol.
   PgResult run(std::string_view sql, Deadline deadline) {
+    std::string text(sql);
+    return exchange(deadline, [&] { return PQsendQuery(conn, text.c_str()); });
+  }
+
+  // Runs `sql` as a statement prepared on this connection (preparing it the
+  // first time), or as a simple query when it cannot be prepared.
+  PgResult run_prepared(std::string_view sql, Deadline deadline) {
+    std::string text(sql);
+    if (unpreparable.count(text)) return run(sql, deadline);
+    auto it = prepared.find(text);
+    if (it == prepared.end()) {
+      if (prepared.size() >= kMaxPrepared) return run(sql, deadline);
+      std::string name = "pgwarden_" + std::to_string(++next_statement);
+      try {
+        exchange(deadline, [&] { return PQsendPrepare(conn, name.c_str(), text.c_str(), 0, nullptr); });
+      } catch (const PgSqlError&) {
+        // Either a real error, which the simple query reports the same way,
+        // or SQL that only the simple protocol accepts (several statements).
+        PgResult r = run(sql, deadline);
+        unpreparable.insert(text);
+        return r;
+      }
+      it = prepared.emplace(text, name).first;
+    }
+    const std::string name = it->second;
+    try {
+      return exchange(deadline, [&] {
+        return PQsendQueryPrepared(conn, name.c_str(), 0, nullptr, nullptr, nullptr, 0);
+      });
+    } catch (const PgSqlError& e) {
+      prepared.erase(text);
+      if (e.sqlstate == kNoSuchStatement) {
+        unpreparable.insert(text);
+        return run(sql, deadline);
+      }
+      // E.g. a custom query's table changed shape: prepare afresh next time.
+      try {
+        run("DEALLOCATE " + name, deadline);
+      } catch (const PgError&) {
+      }
+      throw;
+    }
+  }
+
+  // Sends one request with `send` and reads every result, bounded by the
+  // deadline. An SQL error leaves the session usable and throws PgSqlError.
+  template <class Send>
+  PgResult exchange(Deadline deadline, Send send) {
     auto started = Deadline::Clock::now();
     auto timed_out = [&]() {
       cancel_in_background();
@@ -217,8 +289,7 @@ struct PgSession::Impl {
       throw PgError("query timed out after " + std::to_string(ms) + " ms");
     };
 
-    std::string text(sql);
-    if (!PQsendQuery(conn, text.c_str())) fail("cannot send query");
+    if (!send()) fail("cannot send query");
     for (;;) {
       int r = PQflush(conn);
       if (r == 0) break;
@@ -230,13 +301,14 @@ struct PgSession::Impl {
 
     PgResult out;
     std::optional<std::string> sql_error;
+    std::string sqlstate;
     for (;;) {
       while (!PQisBusy(conn)) {
         PGresult* res = PQgetResult(conn);
         if (!res) {
           if (sql_error) {
             if (PQstatus(conn) == CONNECTION_BAD) fail(*sql_error);
-            throw PgError(scrub(*sql_error, password));
+            throw PgSqlError(scrub(*sql_error, password), sqlstate);
           }
           return out;
         }
@@ -263,6 +335,8 @@ struct PgSession::Impl {
             const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
             sql_error = primary ? std::string(primary) : trim(PQresultErrorMessage(res));
             if (sql_error->empty()) sql_error = "query failed";
+            const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            sqlstate = state ? state : "";
           }
         }
         PQclear(res);
@@ -297,7 +371,7 @@ PgResult PgSession::query(std::string_view sql, Deadline deadline) {
     impl_->run("SET statement_timeout = " + std::to_string(value), deadline);
     impl_->backstop_ms = value;
   }
-  return impl_->run(sql, deadline);
+  return impl_->run_prepared(sql, deadline);
 }
 
 void PgSession::close() { impl_->close(); }

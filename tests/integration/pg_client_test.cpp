@@ -85,6 +85,50 @@ TEST_F(PgClientTest, SqlErrorKeepsSessionUsable) {
   EXPECT_EQ(s.query("SELECT 2 AS two", Deadline::in(5s)).number(0, "two"), 2.0);
 }
 
+// Repeated monitoring queries run as statements prepared once per
+// connection (the server skips parse and plan on every later round).
+TEST_F(PgClientTest, RepeatedQueryIsPreparedOnce) {
+  PgSession s(cluster_->conninfo(), cluster_->password());
+  const std::string sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE pid > 0";
+  for (int i = 0; i < 3; ++i) EXPECT_GE(s.query(sql, Deadline::in(5s)).number(0, "n"), 1.0);
+  PgResult p = s.query("SELECT statement FROM pg_prepared_statements ORDER BY name", Deadline::in(5s));
+  int same = 0;
+  for (size_t i = 0; i < p.size(); ++i) same += p.text(i, "statement") == sql;
+  EXPECT_EQ(same, 1) << "the query should be prepared exactly once on this connection";
+}
+
+// SQL the extended protocol refuses (several statements) still runs, as a
+// simple query returning the last result, every time.
+TEST_F(PgClientTest, MultiStatementSqlRunsUnprepared) {
+  PgSession s(cluster_->conninfo(), cluster_->password());
+  for (int i = 0; i < 2; ++i) {
+    PgResult r = s.query("SELECT 1 AS one; SELECT 2 AS two", Deadline::in(5s));
+    ASSERT_EQ(r.columns, std::vector<std::string>{"two"});
+    EXPECT_EQ(r.number(0, "two"), 2.0);
+  }
+}
+
+// A prepared query whose table changes shape: at most one round reports the
+// server's error, then the statement is prepared afresh and sees the new
+// column; the session stays connected throughout.
+TEST_F(PgClientTest, PreparedQuerySurvivesTableChange) {
+  cluster_->psql(0, "DROP TABLE IF EXISTS shape; CREATE TABLE shape (a int); INSERT INTO shape VALUES (1); "
+                    "GRANT SELECT ON shape TO pgwarden");
+  PgSession s(cluster_->conninfo(), cluster_->password());
+  EXPECT_EQ(s.query("SELECT * FROM shape", Deadline::in(5s)).columns, std::vector<std::string>{"a"});
+  cluster_->psql(0, "ALTER TABLE shape ADD COLUMN b int");
+  std::vector<std::string> columns;
+  for (int i = 0; i < 2 && columns.size() != 2; ++i) {
+    try {
+      columns = s.query("SELECT * FROM shape", Deadline::in(5s)).columns;
+    } catch (const PgError&) {
+      EXPECT_TRUE(s.connected());
+    }
+  }
+  EXPECT_EQ(columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(s.connected());
+}
+
 TEST_F(PgClientTest, DeadlineCancelsServerSideQuery) {
   PgSession s(cluster_->conninfo(), cluster_->password());
   s.query("SELECT 1", Deadline::in(5s));
