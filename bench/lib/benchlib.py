@@ -339,7 +339,10 @@ def node_toml(name, role, port, password_file, extra=""):
 def write_config(path, exporter, body):
     """A pgwarden config: [exporter] keys (dict of TOML literals) + the rest."""
     head = "[exporter]\n" + "".join(f"{k} = {v}\n" for k, v in exporter.items())
-    with open(path, "w") as f:
+    # 0600: pgwarden refuses a config that others can read.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as f:
         f.write(head + "\n" + body)
     r = subprocess.run([pgwarden_binary(), "validate", "-c", path], capture_output=True, text=True)
     if r.returncode != 0:
