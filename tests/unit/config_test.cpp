@@ -732,7 +732,7 @@ TEST(ConfigLoad, EmptyConfigHasDefaults) {
   EXPECT_EQ(c.exporter.interval, Duration(5000));
   EXPECT_EQ(c.exporter.timeout, Duration(3000));
   EXPECT_EQ(c.exporter.state_dir, "/var/lib/pgwarden");
-  EXPECT_EQ(c.exporter.workers, 32);
+  EXPECT_EQ(c.exporter.workers, 8);
   EXPECT_TRUE(c.alerts.builtin);
   EXPECT_EQ(c.alerts.lag_warning_bytes, 10e6);
   EXPECT_TRUE(c.clusters.empty());
