@@ -110,7 +110,13 @@ std::vector<std::string> parse_perfdata(const std::string& perf) {
 
 TEST_F(CheckCommandTest, HealthyClusterIsOkWithValidPerfdata) {
   std::string cfg = write_config();
-  CheckRun r = check_until_exit(config_arg(cfg), 0);
+  // Until the standby's first reply the primary reports no replay LSN, so
+  // the byte lag (and its perfdata item) appears a moment after streaming.
+  CheckRun r;
+  poll_until([&] {
+    r = check(config_arg(cfg));
+    return r.exit_code == 0 && r.out.find("beta replay lag'=") != std::string::npos;
+  }, kReact, 200ms);
   ASSERT_EQ(r.exit_code, 0) << r.str();
   ASSERT_EQ(r.out.rfind("PGWARDEN OK - ", 0), 0u) << r.str();
   ASSERT_EQ(r.out.back(), '\n');
