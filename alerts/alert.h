@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 
 namespace pgw {
 

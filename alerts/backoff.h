@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace pgw {
 

@@ -14,8 +14,9 @@
 #include "alerts/hmac.h"
 #include "alerts/outbox.h"
 #include "alerts/payload.h"
-#include "alerts/resend.h"
-#include "checks/http_client.h"
+#include "alerts/alertmanager_resend.h"
+#include "core/durable_file.h"
+#include "core/http_client.h"
 
 namespace pgw {
 namespace fs = std::filesystem;
@@ -118,7 +119,7 @@ struct Notifier::Impl {
     std::string error;
     std::error_code ec;
     fs::create_directories(state_dir, ec);
-    if (write_file_durably(state_path(), text, error)) {
+    if ((error = write_file_atomically(state_path(), text, 0600)).empty()) {
       saved_state = std::move(text);
     } else {
       auto now = std::chrono::system_clock::now();

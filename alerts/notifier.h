@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "alerts/alert.h"
-#include "checks/deadline.h"
-#include "exporter/config.h"
-#include "exporter/sample_source.h"
+#include "core/deadline.h"
+#include "core/config.h"
+#include "core/sample_source.h"
 
 namespace pgw {
 

@@ -1,5 +1,7 @@
 #include "alerts/outbox.h"
 
+#include "core/durable_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,18 +50,6 @@ bool fsync_dir(const std::string& path) {
   return ok;
 }
 
-bool write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 std::string to_json_text(const OutboxEntry& e) {
   nlohmann::json j = {
@@ -134,7 +124,7 @@ std::vector<OutboxEntry> Outbox::load(const std::string& receiver) {
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& de : fs::directory_iterator(dir, ec)) {
     const auto path = de.path();
-    if (path.extension() == ".tmp") {
+    if (is_temporary_file_name(path.filename().string())) {
       fs::remove(path, ec);  // a write that never completed
       continue;
     }
@@ -170,35 +160,12 @@ std::vector<OutboxEntry> Outbox::load(const std::string& receiver) {
   return out;
 }
 
-bool write_file_durably(const std::string& path, const std::string& content, std::string& error) {
-  fs::path final_path(path);
-  std::string dir = final_path.parent_path().string();
-  std::string tmp_path = path + ".tmp";
-  int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) {
-    error = errno_text("cannot create", tmp_path);
-    return false;
-  }
-  bool ok = write_all(fd, content) && ::fsync(fd) == 0;
-  if (!ok) error = errno_text("cannot write", tmp_path);
-  ::close(fd);
-  if (ok && ::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    error = errno_text("cannot rename", tmp_path);
-    ok = false;
-  }
-  if (!ok) {
-    ::unlink(tmp_path.c_str());
-    return false;
-  }
-  fsync_dir(dir.empty() ? "." : dir);
-  return true;
-}
-
 bool Outbox::write(const OutboxEntry& entry, std::string& error) {
   std::string dir = receiver_dir(entry.receiver);
   if (!ensure_dir(dir, error)) return false;
-  return write_file_durably((fs::path(dir) / (entry.id + ".json")).string(), to_json_text(entry),
-                            error);
+  error = write_file_atomically((fs::path(dir) / (entry.id + ".json")).string(),
+                                to_json_text(entry), 0600);
+  return error.empty();
 }
 
 bool Outbox::remove(const OutboxEntry& entry, std::string& error) {

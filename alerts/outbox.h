@@ -54,8 +54,4 @@ class Outbox {
   int seq_ = 0;
 };
 
-// Writes `content` to `path` durably (temp file, fsync, rename, fsync of the
-// directory), mode 0600. Returns false and sets `error` on failure.
-bool write_file_durably(const std::string& path, const std::string& content, std::string& error);
-
 }  // namespace pgw

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert.h"
-#include "exporter/config.h"
+#include "core/time_format.h"
+#include "core/config.h"
 
 namespace pgw {
 
@@ -49,7 +50,6 @@ const PayloadType* find_payload_type(const std::string& type);
   }
 
 // Helpers shared by the renderers.
-std::string rfc3339_ms(TimePoint t);                       // "2026-11-23T17:27:15.123Z"
 nlohmann::json labels_json(const Labels& labels);
 nlohmann::json annotations_json(const Alert& alert);
 bool alert_is_firing(const Alert& alert);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "alerts/promql_ast.h"
-#include "checks/sample.h"
+#include "core/sample.h"
 
 namespace pgw::promql {
 

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert.h"
-#include "exporter/config.h"
-#include "exporter/sample_source.h"
+#include "core/config.h"
+#include "core/sample_source.h"
 
 namespace pgw {
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert.h"
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace pgw {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 
 namespace pgw {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 #include "exporter/metrics_render.h"
 
 namespace {

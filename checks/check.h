@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "checks/deadline.h"
+#include "core/deadline.h"
 #include "checks/pg_client.h"
-#include "checks/sample.h"
-#include "exporter/config.h"
+#include "core/sample.h"
+#include "core/config.h"
 
 namespace pgw {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 
 namespace pgw {
 

@@ -18,7 +18,7 @@
 
 #include "checks/check.h"
 #include "checks/embedder_response.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 
 namespace pgw {
 namespace {

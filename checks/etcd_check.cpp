@@ -9,7 +9,7 @@
 
 #include "checks/check.h"
 #include "checks/etcd_response.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 
 namespace pgw {
 namespace {

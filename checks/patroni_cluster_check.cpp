@@ -16,7 +16,7 @@
 #include <stdexcept>
 
 #include "checks/check.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "checks/patroni_response.h"
 
 namespace pgw {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "checks/deadline.h"
+#include "core/deadline.h"
 
 namespace pgw {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "checks/check.h"
-#include "exporter/metric_catalog.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {

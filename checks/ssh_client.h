@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "checks/deadline.h"
-#include "exporter/config.h"
+#include "core/deadline.h"
+#include "core/config.h"
 
 namespace pgw {
 

@@ -1,7 +1,7 @@
 // pgwarden_build_info{version,revision} 1.
 #pragma once
 
-#include "exporter/sample_source.h"
+#include "core/sample_source.h"
 
 namespace pgw {
 

@@ -1,7 +1,7 @@
 // Loading a config file: parse the TOML, read every section strictly,
 // collect all errors, and hand back either a Config or the errors sorted by
 // position. The section readers live in config_*.cpp.
-#include "exporter/config.h"
+#include "exporter/config_loader.h"
 
 #include <algorithm>
 #include <cctype>
@@ -16,23 +16,6 @@
 namespace pgw {
 
 using namespace config_detail;
-
-std::string SourcePos::str() const {
-  // Errors about the file as a whole (unreadable) have no line.
-  if (line <= 0) return file;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-std::string ConfigError::str() const { return pos.str() + ": " + message; }
-
-const char* role_name(Role r) {
-  switch (r) {
-    case Role::Primary: return "primary";
-    case Role::Standby: return "standby";
-    case Role::Client: return "client";
-  }
-  return "primary";
-}
 
 namespace config_detail {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/config.h"
+#include "core/config.h"
 
 namespace pgw::config_detail {
 

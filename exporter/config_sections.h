@@ -6,7 +6,7 @@
 
 #include <toml++/toml.h>
 
-#include "exporter/config.h"
+#include "core/config.h"
 #include "exporter/config_reader.h"
 #include "exporter/config_secrets.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/config.h"
+#include "core/config.h"
 
 namespace pgw::config_detail {
 

@@ -5,10 +5,10 @@
 
 #include "alerts/rule_engine.h"
 #include "exporter/build_info.h"
-#include "exporter/check_command.h"
-#include "exporter/config_source.h"
+#include "exporter/cmd_check.h"
+#include "exporter/config_loader.h"
 #include "exporter/logging.h"
-#include "exporter/serve.h"
+#include "exporter/cmd_serve.h"
 
 namespace {
 

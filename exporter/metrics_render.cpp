@@ -7,7 +7,7 @@
 #include <deque>
 
 #include "exporter/heap_trim.h"
-#include "exporter/metric_catalog.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {

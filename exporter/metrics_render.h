@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/sample_source.h"
+#include "core/sample_source.h"
 
 namespace pgw {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "checks/check.h"
-#include "exporter/config.h"
+#include "core/config.h"
 #include "exporter/snapshot_store.h"
 
 namespace pgw {

@@ -11,8 +11,8 @@
 #include <tuple>
 #include <vector>
 
-#include "checks/sample.h"
-#include "exporter/sample_source.h"
+#include "core/sample.h"
+#include "core/sample_source.h"
 
 namespace pgw {
 

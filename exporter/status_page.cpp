@@ -1,5 +1,7 @@
 #include "exporter/status_page.h"
 
+#include "core/time_format.h"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -115,7 +117,7 @@ std::string render_status_page(const Config& config, const std::vector<Sample>& 
       h << "<tr><td>" << esc(a.name()) << "</td><td><span class=\"b " << esc(a.severity()) << "\">"
         << esc(a.severity()) << "</span></td><td>" << alert_state_name(a.state) << "</td><td>"
         << esc(label_value(a.labels, "node")) << "</td><td>" << esc(summary) << "</td><td>"
-        << rfc3339(a.active_at) << "</td></tr>";
+        << rfc3339_ms(a.active_at) << "</td></tr>";
     }
     h << "</table>";
   }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "alerts/alert.h"
-#include "exporter/config.h"
+#include "core/config.h"
 #include "exporter/snapshot_store.h"
 
 namespace pgw {

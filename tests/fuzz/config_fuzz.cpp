@@ -7,7 +7,8 @@
 #include <string>
 
 #include "alerts/rule_engine.h"
-#include "exporter/config.h"
+#include "core/config.h"
+#include "exporter/config_loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

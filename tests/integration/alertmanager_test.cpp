@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/notifier.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/alertmanager_server.h"
 #include "tests/fixtures/test_util.h"
 #include "tests/fixtures/webhook_sink.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/pgwarden_process.h"
 #include "tests/fixtures/test_util.h"
 #include "tests/fixtures/transcript.h"

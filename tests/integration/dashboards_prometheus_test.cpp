@@ -22,7 +22,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/demo_process.h"
 #include "tests/fixtures/test_util.h"
 

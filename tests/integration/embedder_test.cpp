@@ -18,7 +18,7 @@
 #include <string>
 
 #include "checks/check.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/test_util.h"
 
 namespace pgw {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 #include "exporter/metrics_render.h"
 #include "tests/fixtures/exposition.h"
 

@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/alertmanager_server.h"
 #include "tests/fixtures/e2e_support.h"
 #include "tests/fixtures/exposition.h"

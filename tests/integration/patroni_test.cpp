@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "checks/check.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "checks/patroni_response.h"
 #include "tests/fixtures/test_util.h"
 

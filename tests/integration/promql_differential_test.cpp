@@ -16,7 +16,7 @@
 
 #include "alerts/promql_eval.h"
 #include "alerts/promql_parser.h"
-#include "checks/http_client.h"
+#include "core/http_client.h"
 #include "tests/fixtures/test_util.h"
 
 extern char** environ;

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "checks/check.h"
-#include "exporter/metric_catalog.h"
+#include "core/metric_catalog.h"
 #include "tests/fixtures/pg_cluster.h"
 #include "tests/fixtures/test_util.h"
 

@@ -11,8 +11,8 @@
 
 #include "checks/check.h"
 #include "checks/pg_client.h"
-#include "exporter/config.h"
-#include "exporter/config_source.h"
+#include "core/config.h"
+#include "exporter/config_loader.h"
 
 namespace pgw {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "exporter/metric_catalog.h"
+#include "core/metric_catalog.h"
 
 namespace {
 

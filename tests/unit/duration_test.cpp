@@ -2,7 +2,7 @@
 // that format_duration writes the shortest form that parses back.
 #include <gtest/gtest.h>
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace pgw {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/grouping.h"
-#include "alerts/resend.h"
+#include "alerts/alertmanager_resend.h"
 
 namespace pgw {
 namespace {

@@ -1,4 +1,4 @@
-#include "exporter/check_command.h"
+#include "exporter/cmd_check.h"
 
 #include <cmath>
 #include <cstdio>
@@ -12,9 +12,9 @@
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
 #include "exporter/alerts_json.h"
-#include "exporter/atomic_file.h"
+#include "core/durable_file.h"
 #include "exporter/build_info.h"
-#include "exporter/config_source.h"
+#include "exporter/config_loader.h"
 #include "exporter/metrics_render.h"
 #include "exporter/scheduler.h"
 

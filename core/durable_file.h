@@ -10,6 +10,10 @@ namespace pgw {
 std::string write_file_atomically(const std::string& path, const std::string& content,
                                   unsigned mode = 0644);
 
+// Whether a file name is a temporary file of write_file_atomically (or of
+// older versions' "NAME.tmp"), left behind by a crash mid-write.
+bool is_temporary_file_name(const std::string& name);
+
 // Reads a whole file; returns false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
 

@@ -1,4 +1,4 @@
-#include "checks/http_client.h"
+#include "core/http_client.h"
 
 #include <curl/curl.h>
 

@@ -11,7 +11,7 @@
 
 #include "alerts/alert.h"
 #include "alerts/payload.h"
-#include "exporter/config.h"
+#include "core/config.h"
 
 namespace pgw {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace pgw {
 

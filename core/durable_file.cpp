@@ -1,4 +1,4 @@
-#include "exporter/atomic_file.h"
+#include "core/durable_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -53,6 +53,17 @@ std::string write_file_atomically(const std::string& path, const std::string& co
     close(dfd);
   }
   return "";
+}
+
+bool is_temporary_file_name(const std::string& name) {
+  auto ends_with = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(".tmp")) return true;
+  // NAME.tmp.XXXXXX, as made by mkstemp above.
+  auto pos = name.rfind(".tmp.");
+  return pos != std::string::npos && name.size() - pos == 5 + 6;
 }
 
 bool read_file(const std::string& path, std::string& out) {

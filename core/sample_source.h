@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "checks/sample.h"
+#include "core/sample.h"
 
 namespace pgw {
 

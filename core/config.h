@@ -1,7 +1,7 @@
-// The configuration data model (DESIGN.md "Config (TOML)") and its loader.
-// The loader validates strictly: unknown keys, wrong types and bad values are
-// errors naming file:line:col. Secrets are never read from the TOML itself;
-// fields ending in _file name files whose contents are read at load time.
+// The configuration data model (DESIGN.md "Config (TOML)"): plain structs.
+// exporter/config_loader.h reads and validates it from TOML. Secrets are never
+// read from the TOML itself; fields ending in _file name files whose contents
+// are read at load time.
 #pragma once
 
 #include <map>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace pgw {
 
@@ -183,18 +183,5 @@ struct ConfigError {
   std::string message;                        // what is wrong and what was expected
   std::string str() const;                    // "file:line:col: message"
 };
-
-struct LoadResult {
-  std::optional<Config> config;               // set when errors is empty
-  std::vector<ConfigError> errors;
-};
-
-// Loads and validates a TOML file. Never throws; never includes secret values
-// in errors.
-LoadResult load_config_file(const std::string& path);
-// Same for an in-memory document; `name` is used as the file in positions.
-LoadResult load_config_string(const std::string& toml, const std::string& name);
-// A config for one node described by the libpq environment (PGHOST, PGPORT...).
-Config config_from_environment();
 
 }  // namespace pgw

@@ -1,4 +1,4 @@
-#include "alerts/resend.h"
+#include "alerts/alertmanager_resend.h"
 
 #include <set>
 

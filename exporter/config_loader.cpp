@@ -1,4 +1,4 @@
-#include "exporter/config_source.h"
+#include "exporter/config_loader.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "exporter/metric_catalog.h"
+#include "core/metric_catalog.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "checks/sample.h"
+#include "core/sample.h"
 
 #include <algorithm>
 

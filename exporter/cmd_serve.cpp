@@ -1,4 +1,4 @@
-#include "exporter/serve.h"
+#include "exporter/cmd_serve.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -14,9 +14,9 @@
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
 #include "exporter/alerts_json.h"
-#include "exporter/atomic_file.h"
+#include "core/durable_file.h"
 #include "exporter/build_info.h"
-#include "exporter/config_source.h"
+#include "exporter/config_loader.h"
 #include "exporter/http_server.h"
 #include "exporter/logging.h"
 #include "exporter/metrics_render.h"
