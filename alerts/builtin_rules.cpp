@@ -92,7 +92,7 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   // Node down waits `for`: a single failed round is often a restart or a
   // network blip. Client nodes (laptops) are offline by design.
   b.add("PgNodeDown", "critical",
-        "pgwarden_node_up == 0 unless on(cluster, node) pgwarden_node_expected_role{role=\"client\"}", f,
+        "pgwarden_node_up == 0 unless on(cluster, node) pgwarden_node_expected_role{role=~\"client|auto\"}", f,
         "PostgreSQL on " + kWhere + " is unreachable",
         "pgwarden could not connect to PostgreSQL on node {{ $labels.node }} of cluster {{ $labels.cluster }}.");
   b.add("PgNoPrimary", "critical", "pgwarden_cluster_primaries == 0", f,

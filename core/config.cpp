@@ -17,6 +17,7 @@ const char* role_name(Role r) {
     case Role::Primary: return "primary";
     case Role::Standby: return "standby";
     case Role::Client: return "client";
+    case Role::Auto: return "auto";
   }
   return "primary";
 }

@@ -21,7 +21,9 @@ struct SourcePos {
   std::string str() const;  // "file:line:col"
 };
 
-enum class Role { Primary, Standby, Client };
+// Auto: the node may be primary or standby at any time (a Patroni member);
+// what PostgreSQL reports each round decides.
+enum class Role { Primary, Standby, Client, Auto };
 const char* role_name(Role r);
 
 struct EmbedderConfig {

@@ -14,7 +14,7 @@ using T = MetricType;
 const std::vector<MetricInfo>& builtins() {
   static const std::vector<MetricInfo> v = {
       {"pgwarden_node_up", T::Gauge, "1 when PostgreSQL on the node was reachable this round."},
-      {"pgwarden_node_expected_role", T::Gauge, "1 for the role the configuration expects of the node (primary, standby or client)."},
+      {"pgwarden_node_expected_role", T::Gauge, "1 for the role the configuration expects of the node (primary, standby, client or auto)."},
       {"pgwarden_pg_in_recovery", T::Gauge, "1 when the node is a standby (in recovery), 0 on a primary."},
       {"pgwarden_pg_expected_primary", T::Gauge, "1 when the configuration says the node is a primary."},
       {"pgwarden_pg_timeline_id", T::Gauge, "Current timeline of the node."},

@@ -3,6 +3,7 @@
 // dashboards and rules reference only metrics that exist.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,4 +27,21 @@ std::vector<MetricInfo> all_metrics();
 // re-registering a name replaces it.
 void register_metric(MetricInfo info);
 
+// Describes metrics next to the code that emits them (as node_exporter's
+// collectors hold their descriptors), at static-initialisation time:
+//   PGW_DESCRIBE_METRICS({
+//       {"pgwarden_slot_active", pgw::MetricType::Gauge, "1 when the slot is in use."},
+//   });
+struct MetricDescriptions {
+  MetricDescriptions(std::initializer_list<MetricInfo> infos) {
+    for (const auto& m : infos) register_metric(m);
+  }
+};
+
 }  // namespace pgw
+
+#define PGW_METRICS_CONCAT2(a, b) a##b
+#define PGW_METRICS_CONCAT(a, b) PGW_METRICS_CONCAT2(a, b)
+#define PGW_DESCRIBE_METRICS(...)                                                   \
+  static const ::pgw::MetricDescriptions PGW_METRICS_CONCAT(pgw_metric_descriptions_, \
+                                                            __LINE__)(__VA_ARGS__)

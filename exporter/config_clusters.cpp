@@ -68,7 +68,7 @@ void read_node(const toml::table& t, const std::string& path, LoadState& st, Nod
       n.role = *parsed;
     else
       st.sink.add(*t.get("role"), r.key_path("role"),
-                  show(role) + " is not a role (expected primary, standby or client)");
+                  show(role) + " is not a role (expected primary, standby, client or auto)");
   }
   if (r.string("conninfo", n.conninfo)) check_value(r, "conninfo", n.conninfo, check_conninfo);
   if (r.get("password_file"))

@@ -51,7 +51,7 @@ void read_queries(TableReader& root, LoadState& st, const std::vector<ClusterCon
     if (r.strings("roles", roles)) {
       const auto* arr = t.get("roles")->as_array();
       for (size_t i = 0; i < roles.size(); ++i) {
-        if (auto role = parse_role(roles[i]))
+        if (auto role = parse_role(roles[i]); role && *role != Role::Auto)
           q.roles.push_back(*role);
         else
           st.sink.add(*arr->get(i), r.key_path("roles") + "[" + std::to_string(i) + "]",

@@ -138,6 +138,7 @@ std::optional<Role> parse_role(std::string_view value) {
   if (value == "primary") return Role::Primary;
   if (value == "standby") return Role::Standby;
   if (value == "client") return Role::Client;
+  if (value == "auto") return Role::Auto;
   return std::nullopt;
 }
 

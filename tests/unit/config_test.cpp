@@ -138,7 +138,7 @@ name = "alpha"
 role = "master"
 )",
                "bad.toml:5:8: clusters[0].nodes[0].role: \"master\" is not a role (expected "
-               "primary, standby or client)");
+               "primary, standby, client or auto)");
 }
 
 TEST(ConfigErrors, MissingNodeName) {
@@ -561,7 +561,7 @@ alert = "X"
                 "5m, 1h30m)",
                 "multi.toml:3:11: exporter.workers: must be between 1 and 1024, got -1",
                 "multi.toml:8:8: clusters[0].nodes[0].role: \"leader\" is not a role (expected "
-                "primary, standby or client)",
+                "primary, standby, client or auto)",
                 "multi.toml:9:1: rules[0].expr: missing (required)",
             }));
 }
