@@ -1,4 +1,6 @@
 #include "exporter/cmd_check.h"
+#include "core/json_text.h"
+#include "core/utf8.h"
 
 #include <cmath>
 #include <cstdio>
@@ -159,7 +161,7 @@ int run_check(const CheckOptions& opt) {
   }
   if (!opt.state_file.empty()) {
     nlohmann::json out = {{"rules", rules.save_state()}};
-    std::string err = write_file_atomically(opt.state_file, out.dump(), 0600);
+    std::string err = write_file_atomically(opt.state_file, json_text(out), 0600);
     if (!err.empty()) spdlog::error("{}", err);
   }
 
@@ -193,7 +195,7 @@ int run_check(const CheckOptions& opt) {
     }
     nlohmann::json j = {{"status", code_name(code)}, {"exit_code", code}, {"nodes", nodes},
                         {"alerts", alerts_to_json(rules.active_alerts())}, {"samples", jsamples}};
-    out << j.dump(2) << "\n";
+    out << json_text(j, 2) << "\n";
   } else if (opt.format == "prometheus") {
     std::vector<Sample> all = samples;
     rules.append_samples(all);
@@ -230,10 +232,13 @@ int run_check(const CheckOptions& opt) {
     out << "\n";
   }
 
+  // Error texts and labels are valid UTF-8 where they entered; this keeps the
+  // nagios and text forms so even if one slipped through.
+  std::string text = to_valid_utf8(out.str());
   if (opt.output.empty()) {
-    std::cout << out.str();
+    std::cout << text;
   } else {
-    std::string err = write_file_atomically(opt.output, out.str(), 0644);
+    std::string err = write_file_atomically(opt.output, text, 0644);
     if (!err.empty()) {
       std::cerr << err << "\n";
       return kUnknown;
