@@ -70,8 +70,6 @@ const std::vector<MetricInfo>& builtins() {
       {"pgwarden_check_last_success_timestamp_seconds", T::Gauge, "When the check last succeeded (Unix time)."},
       {"pgwarden_round_duration_seconds", T::Gauge, "Wall time of the last completed round: node checks, cluster checks and rule evaluation."},
       {"pgwarden_alerts", T::Gauge, "Active alerts by name, severity and state (pending or firing)."},
-      {"pgwarden_notifications_total", T::Counter, "Notifications by receiver and outcome."},
-      {"pgwarden_outbox_pending", T::Gauge, "Notifications waiting in the outbox."},
       {"pgwarden_build_info", T::Gauge, "Version and revision of pgwarden."},
   };
   return v;
