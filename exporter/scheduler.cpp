@@ -1,4 +1,6 @@
 #include "exporter/scheduler.h"
+#include "core/internal_errors.h"
+#include "exporter/outage_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -57,6 +59,25 @@ Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
   return {{"cluster", c.name}, {"node", n.name}};
 }
 
+// One warning when a node or check goes down, a reminder every few minutes,
+// one line when it recovers. Shared across reloads (keys name the node).
+OutageLog& outage_log() {
+  static OutageLog log;
+  return log;
+}
+
+// Runs `fn`; an exception is reported as an internal error of the round.
+template <class F>
+void guarded(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    report_internal_error("round", e.what());
+  } catch (...) {
+    report_internal_error("round", "unknown exception");
+  }
+}
+
 // Runs one check and records its outcome, samples and duration in `result`.
 void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult& result,
                   Scheduler::Clock::time_point start) {
@@ -67,9 +88,11 @@ void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult
   } catch (const std::exception& e) {
     result.success = false;
     result.error = e.what();
-    spdlog::warn("check {} on {}/{} failed: {}", result.check, result.cluster,
-                 result.node.empty() ? "(cluster)" : result.node, result.error);
   }
+  std::string key = "check " + result.check + " on " + result.cluster + "/" +
+                    (result.node.empty() ? "(cluster)" : result.node);
+  if (result.success) outage_log().recovered(key);
+  else outage_log().failed(key, "failed: " + result.error);
   result.duration_seconds =
       std::chrono::duration<double>(Scheduler::Clock::now() - start).count();
 }
@@ -220,9 +243,11 @@ void Scheduler::start_round(bool all_checks) {
   }
   for (Lane* lane : ready) {
     pool_->submit([this, lane, round, all_checks] {
-      run_lane(*lane, all_checks);
+      // Nothing may escape into the worker thread (std::terminate), and the
+      // round must still complete.
+      guarded([&] { run_lane(*lane, all_checks); });
       lane->busy = false;
-      if (--round->remaining == 0) finish_round(round->start);
+      if (--round->remaining == 0) guarded([&] { finish_round(round->start); });
       std::lock_guard lock(mu_);
       if (--running_ == 0) cv_.notify_all();
     });
@@ -236,7 +261,9 @@ void Scheduler::finish_round(Clock::time_point start) {
     try {
       on_round_();
     } catch (const std::exception& e) {
-      spdlog::error("round callback failed: {}", e.what());
+      report_internal_error("round", e.what());
+    } catch (...) {
+      report_internal_error("round", "unknown exception");
     }
   }
   record_round(start);
@@ -284,11 +311,13 @@ void Scheduler::run_lane(Lane& lane, bool all_checks) {
     if (check->uses_postgres()) {
       if (!pg_attempted) {
         pg_attempted = true;
+        const std::string key = "node " + cluster.name + "/" + node.name;
         try {
           rt.pg->ensure_connected(Deadline::in(timeout));
+          outage_log().recovered(key);
         } catch (const std::exception& e) {
           pg_error = e.what();
-          spdlog::warn("node {}/{}: PostgreSQL unreachable: {}", cluster.name, node.name, pg_error);
+          outage_log().failed(key, "PostgreSQL unreachable: " + pg_error);
         }
       }
       if (!rt.pg->connected()) {
