@@ -1,4 +1,5 @@
 #include "alerts/backoff.h"
+#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>

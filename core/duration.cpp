@@ -1,4 +1,5 @@
 #include "core/duration.h"
+#include "core/duration_limit.h"
 
 #include <cctype>
 #include <cstdint>
@@ -24,6 +25,8 @@ int rank(std::string_view s) {
 }
 
 }  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) { return parse_duration(text, nullptr); }
 
 std::optional<Duration> parse_duration(std::string_view text, std::string* error) {
   auto bad_syntax = [&]() -> std::optional<Duration> {

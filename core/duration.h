@@ -10,16 +10,9 @@ namespace pgw {
 
 using Duration = std::chrono::milliseconds;
 
-// The longest duration pgwarden accepts anywhere (config, rules, Retry-After):
-// 100 years. Any time point plus or minus it stays far inside the clocks'
-// range (system_clock counts nanoseconds in 64 bits: about 292 years).
-inline constexpr Duration kMaxDuration = Duration(100LL * 365 * 24 * 3600 * 1000);
-
 // Parses a Prometheus duration. Units must appear in decreasing order
 // (y w d h m s ms), each at most once, as Prometheus requires. "0" is valid.
-// Nullopt for bad syntax or beyond kMaxDuration; `error` (optional) then
-// says which, e.g. "is longer than 100y (the longest duration accepted)".
-std::optional<Duration> parse_duration(std::string_view text, std::string* error = nullptr);
+std::optional<Duration> parse_duration(std::string_view text);
 
 // Formats the shortest Prometheus form: 90000ms -> "1m30s", 0 -> "0s".
 std::string format_duration(Duration d);

@@ -1,4 +1,5 @@
 #include "exporter/config_reader.h"
+#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>

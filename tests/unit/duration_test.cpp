@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/duration.h"
+#include "core/duration_limit.h"
 
 namespace pgw {
 namespace {
