@@ -265,7 +265,7 @@ struct Notifier::Impl {
       for (auto& r : receivers) {
         size_t before = gone.size();
         for (auto it = r->queue.begin(); it != r->queue.end();) {
-          if (now - it->created_mono >= options.outbox_max_age) {
+          if (now - it->created_mono >= r->cfg.outbox_max_age) {
             gone.push_back(std::move(*it));
             it = r->queue.erase(it);
             r->expired.add();
@@ -277,7 +277,7 @@ struct Notifier::Impl {
         if (gone.size() > before)
           spdlog::error("notifier: receiver {}: {} notification(s) expired undelivered after {} s",
                         r->cfg.name, gone.size() - before,
-                        std::chrono::duration_cast<std::chrono::seconds>(options.outbox_max_age).count());
+                        std::chrono::duration_cast<std::chrono::seconds>(r->cfg.outbox_max_age).count());
       }
     }
     remove_files(gone);

@@ -37,10 +37,6 @@ struct NotifierOptions {
   Duration max_backoff = Duration(5 * 60 * 1000);   // ...up to this
   Duration max_retry_after = Duration(3600 * 1000); // cap on a server's Retry-After
   Duration resend_delay = Duration(60 * 1000);      // `alertmanager` receiver, as Prometheus
-  // A notification still undelivered after this long is dropped from the
-  // outbox (counted as outcome="expired" and logged): a receiver that was
-  // gone for a day gets the current state, not a day of history.
-  Duration outbox_max_age = Duration(24LL * 3600 * 1000);
   std::string external_url;                         // empty: "http://" + exporter.listen
 };
 

@@ -485,9 +485,9 @@ TEST_F(NotifyTest, AFailingEntryDoesNotBlockNewerOnesOfTheSameReceiver) {
 TEST_F(NotifyTest, EntriesExpireAfterOutboxMaxAgeAndAreCountedAndLogged) {
   LogCapture log;
   sink_.stop();
-  auto options = fast();
-  options.outbox_max_age = 300ms;
-  Notifier n(config({webhook()}), state_dir_, options);
+  auto r = webhook();
+  r.outbox_max_age = 300ms;
+  Notifier n(config({r}), state_dir_, fast());
   n.update({firing("A"), firing("B")}, std::chrono::system_clock::now());
   ASSERT_EQ(outbox_files(), 2u);
   ASSERT_TRUE(deliver_until(n, [&] { return n.pending() == 0; }));
