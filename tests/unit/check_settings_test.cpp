@@ -20,6 +20,7 @@ Config load(const std::string& extra) {
 name = "c"
 [[clusters.nodes]]
 name = "a"
+role = "primary"
 conninfo = "host=127.0.0.1 port=1 dbname=x user=y"
 
 [[queries]]
