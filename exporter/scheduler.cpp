@@ -82,6 +82,7 @@ Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(confi
     (c->scope() == Scope::Node ? node_checks_ : cluster_checks_).push_back(std::move(c));
   }
   for (const auto& cluster : config.clusters) {
+    if (!cluster.expected_standbys.empty() || !cluster.expected_slots.empty()) track_primaries_ = true;
     for (const auto& node : cluster.nodes) {
       auto rt = std::make_unique<NodeRuntime>();
       rt->cluster = &cluster;
@@ -181,14 +182,32 @@ void Scheduler::loop() {
   }
 }
 
+std::shared_ptr<const Scheduler::Primaries> Scheduler::latest_primaries() const {
+  if (!track_primaries_) return nullptr;
+  auto primaries = std::make_shared<Primaries>();
+  for (const auto& r : store_.results()) {
+    if (r->check != "recovery" || r->node.empty() || !r->success) continue;
+    for (const auto& s : r->samples)
+      if (s.name == "pgwarden_pg_in_recovery" && s.value == 0) (*primaries)[r->cluster].insert(r->node);
+  }
+  // A client (laptop) runs its own writable copy: it is no primary of the cluster.
+  for (const auto& n : nodes_)
+    if (n->node->role == Role::Client) {
+      auto it = primaries->find(n->cluster->name);
+      if (it != primaries->end()) it->second.erase(n->node->name);
+    }
+  return primaries;
+}
+
 void Scheduler::run_once() {
+  auto primaries = latest_primaries();
   std::mutex done_mu;
   std::condition_variable done_cv;
   int left = static_cast<int>(lanes_.size());
   for (auto& l : lanes_) {
     Lane* lane = l.get();
     pool_->submit([&, lane] {
-      run_lane(*lane, true);
+      run_lane(*lane, true, primaries.get());
       std::lock_guard lock(done_mu);
       if (--left == 0) done_cv.notify_all();
     });
@@ -210,6 +229,7 @@ void Scheduler::start_round(bool all_checks) {
   if (ready.empty() && !lanes_.empty()) return;
   auto round = std::make_shared<Round>();
   round->remaining = static_cast<int>(ready.size());
+  auto primaries = latest_primaries();
   if (ready.empty()) {
     finish_round(round->start);
     return;
@@ -219,8 +239,8 @@ void Scheduler::start_round(bool all_checks) {
     running_ += static_cast<int>(ready.size());
   }
   for (Lane* lane : ready) {
-    pool_->submit([this, lane, round, all_checks] {
-      run_lane(*lane, all_checks);
+    pool_->submit([this, lane, round, all_checks, primaries] {
+      run_lane(*lane, all_checks, primaries.get());
       lane->busy = false;
       if (--round->remaining == 0) finish_round(round->start);
       std::lock_guard lock(mu_);
@@ -255,10 +275,13 @@ void Scheduler::record_round(Clock::time_point start) {
   store_.put(std::move(r));
 }
 
-void Scheduler::run_lane(Lane& lane, bool all_checks) {
+void Scheduler::run_lane(Lane& lane, bool all_checks, const Primaries* primaries) {
   NodeRuntime& rt = *lane.rt;
   const ClusterConfig& cluster = *rt.cluster;
   const NodeConfig& node = *rt.node;
+  const std::set<std::string>* known_primaries = nullptr;
+  if (primaries)
+    if (auto it = primaries->find(cluster.name); it != primaries->end()) known_primaries = &it->second;
   NodeFacts facts;
   bool pg_attempted = false;
   std::string pg_error;
@@ -313,6 +336,7 @@ void Scheduler::run_lane(Lane& lane, bool all_checks) {
     ctx.node = &node;
     ctx.pg = check->uses_postgres() ? rt.pg.get() : nullptr;
     ctx.facts = &facts;
+    ctx.known_primaries = known_primaries;
     ctx.memory = &lane.memory[name];
     ctx.deadline = Deadline::in(timeout);
     ctx.now = wall;

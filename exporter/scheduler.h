@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -53,9 +54,14 @@ class Scheduler {
 
  private:
   struct Round;
+  // Cluster name -> nodes whose latest "recovery" result said primary
+  // (clients left out); what CheckContext::known_primaries points into.
+  using Primaries = std::map<std::string, std::set<std::string>>;
   void loop();
   void start_round(bool all_checks);
-  void run_lane(Lane& lane, bool all_checks);
+  void run_lane(Lane& lane, bool all_checks, const Primaries* primaries);
+  // Null when no cluster has cluster-level expectations (nothing needs it).
+  std::shared_ptr<const Primaries> latest_primaries() const;
   // Cluster checks, the callback, then the round's wall time as
   // pgwarden_round_duration_seconds.
   void finish_round(Clock::time_point start);
@@ -71,6 +77,7 @@ class Scheduler {
   std::vector<std::unique_ptr<Lane>> lanes_;  // see Lane in scheduler.cpp
   std::unique_ptr<WorkerPool> pool_;
   Duration tick_{1000};
+  bool track_primaries_ = false;  // some cluster has cluster-level expectations
 
   std::mutex round_mu_;          // serialises cluster checks + callback
   RoundCallback on_round_;
