@@ -12,12 +12,17 @@
 // It is not normalised so that dashboards can show what Patroni says; rules
 // that need "is leader" should match role=~"master|primary|standby_leader"
 // or use pgwarden_cluster_has_leader (module patroni_cluster).
+//
+// pgwarden_patroni_paused is the "pause" flag of /patroni (maintenance mode,
+// alert PatroniPaused); pgwarden_patroni_failsafe_active its
+// "failsafe_mode_is_active" (see patroni_response.h for when it is known).
 #include <algorithm>
 #include <stdexcept>
 
 #include "checks/check.h"
 #include "core/http_client.h"
 #include "checks/patroni_response.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -53,8 +58,18 @@ class PatroniCheck : public Check {
       out.add("pgwarden_patroni_dcs_last_seen_age_seconds", {},
               std::max(0.0, ctx.now_seconds() - *st.dcs_last_seen));
     out.add("pgwarden_patroni_pending_restart", {}, st.pending_restart ? 1 : 0);
+    out.add("pgwarden_patroni_paused", {}, st.paused ? 1 : 0);
+    if (st.failsafe_active) out.add("pgwarden_patroni_failsafe_active", {}, *st.failsafe_active ? 1 : 0);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_patroni_paused", MetricType::Gauge,
+     "1 while Patroni is in maintenance mode (paused): it neither fails over nor restarts PostgreSQL."},
+    {"pgwarden_patroni_failsafe_active", MetricType::Gauge,
+     "1 while Patroni's DCS failsafe mode is active (the leader runs without its DCS lock); "
+     "absent for Patroni before 3.0."},
+});
 
 }  // namespace
 
