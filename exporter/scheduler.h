@@ -54,6 +54,7 @@ class Scheduler {
 
  private:
   struct Round;
+  struct LaneRun;
   // Cluster name -> nodes whose latest "recovery" result said primary
   // (clients left out); what CheckContext::known_primaries points into.
   using Primaries = std::map<std::string, std::set<std::string>>;
@@ -62,11 +63,16 @@ class Scheduler {
   void run_lane(Lane& lane, bool all_checks, const Primaries* primaries);
   // Null when no cluster has cluster-level expectations (nothing needs it).
   std::shared_ptr<const Primaries> latest_primaries() const;
+  bool due(const Lane& lane, const Check& check, Clock::time_point now) const;
+  bool postgres_ready(NodeRuntime& rt, LaneRun& run, Duration timeout);
+  void run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::time_point start);
+  CheckResult connection_result(const NodeRuntime& rt) const;
   // Cluster checks, the callback, then the round's wall time as
   // pgwarden_round_duration_seconds.
   void finish_round(Clock::time_point start);
   void record_round(Clock::time_point start);
   void run_cluster_checks();
+  const CheckSettings* settings_of(const Check& check) const;
   bool enabled(const Check& check) const;
 
   const Config& config_;
