@@ -182,7 +182,7 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   // whoever paused it should not forget to resume.
   b.add("PatroniPaused", "info", "pgwarden_patroni_paused == 1", now,
         "Patroni on " + kWhere + " is paused (maintenance mode)",
-        "Patroni does not fail over or restart PostgreSQL while paused; run `patronictl resume` when the "
+        "Patroni does not fail over while paused (automatic failover is off); run `patronictl resume` when the "
         "maintenance is over.");
   b.add("EtcdUnhealthy", "warning", "pgwarden_etcd_healthy == 0", f,
         "etcd endpoint {{ $labels.endpoint }} ({{ $labels.cluster }}) is unhealthy",

@@ -62,14 +62,6 @@ class PatroniCheck : public Check {
   }
 };
 
-PGW_DESCRIBE_METRICS({
-    {"pgwarden_patroni_paused", MetricType::Gauge,
-     "1 while Patroni is in maintenance mode (paused): it neither fails over nor restarts PostgreSQL."},
-    {"pgwarden_patroni_failsafe_active", MetricType::Gauge,
-     "1 while Patroni's DCS failsafe mode is active (the leader runs without its DCS lock); "
-     "absent for Patroni before 3.0."},
-});
-
 }  // namespace
 
 PGW_DESCRIBE_METRICS({
@@ -83,6 +75,11 @@ PGW_DESCRIBE_METRICS({
      "Seconds since Patroni last reached its DCS."},
     {"pgwarden_patroni_pending_restart", MetricType::Gauge,
      "1 when Patroni reports a pending restart."},
+    {"pgwarden_patroni_paused", MetricType::Gauge,
+     "1 while Patroni is in maintenance mode (paused): it does not fail over."},
+    {"pgwarden_patroni_failsafe_active", MetricType::Gauge,
+     "1 while Patroni's DCS failsafe mode is active (the leader runs without its DCS lock); "
+     "absent for Patroni before 3.0."},
 });
 
 PGW_REGISTER_CHECK("patroni", PatroniCheck);
