@@ -65,18 +65,26 @@ struct Builder {
   }
 };
 
-// PgSyncReplicationDegraded: the configured sync standbys of each node that
-// report an async sync_state. A standby that is not connected at all is
-// PgStandbyNotStreaming's business.
+// PgSyncReplicationDegraded: the configured sync standbys that report an
+// async sync_state. Node-level sync_standbys are judged on their node; a
+// cluster's on whichever node is its one primary now (not in recovery, and
+// the cluster has exactly one primary: see checks/expectations.h). A standby
+// that is not connected at all is PgStandbyNotStreaming's business.
 std::string sync_degraded_expr(const Config& config) {
   std::string expr;
-  for (const auto& c : config.clusters)
+  auto add = [&](std::string term) { expr += (expr.empty() ? "" : " or ") + std::move(term); };
+  for (const auto& c : config.clusters) {
     for (const auto& n : c.nodes) {
       if (n.sync_standbys.empty()) continue;
-      if (!expr.empty()) expr += " or ";
-      expr += "pgwarden_replication_sync{cluster=" + quoted(c.name) + ", node=" + quoted(n.name) +
-              ", application_name=~\"" + regex_alternatives(n.sync_standbys) + "\"} == 0";
+      add("pgwarden_replication_sync{cluster=" + quoted(c.name) + ", node=" + quoted(n.name) +
+          ", application_name=~\"" + regex_alternatives(n.sync_standbys) + "\"} == 0");
     }
+    if (!c.sync_standbys.empty())
+      add("(pgwarden_replication_sync{cluster=" + quoted(c.name) + ", application_name=~\"" +
+          regex_alternatives(c.sync_standbys) + "\"} == 0"
+          " and on(cluster, node) pgwarden_pg_in_recovery == 0"
+          " unless on(cluster) pgwarden_cluster_primaries != 1)");
+  }
   // Without configured sync standbys the rule stays and selects nothing.
   return expr.empty() ? "pgwarden_replication_sync == 0 unless on() vector(1)" : expr;
 }
@@ -90,9 +98,10 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   const Duration f = a.for_;
 
   // Node down waits `for`: a single failed round is often a restart or a
-  // network blip. Client nodes (laptops) are offline by design.
+  // network blip. Client nodes (laptops) are offline by design; a node with
+  // role auto is not (a Patroni member down is a member down).
   b.add("PgNodeDown", "critical",
-        "pgwarden_node_up == 0 unless on(cluster, node) pgwarden_node_expected_role{role=~\"client|auto\"}", f,
+        "pgwarden_node_up == 0 unless on(cluster, node) pgwarden_node_expected_role{role=\"client\"}", f,
         "PostgreSQL on " + kWhere + " is unreachable",
         "pgwarden could not connect to PostgreSQL on node {{ $labels.node }} of cluster {{ $labels.cluster }}.");
   b.add("PgNoPrimary", "critical", "pgwarden_cluster_primaries == 0", f,
@@ -103,9 +112,10 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   b.add("PgSplitBrain", "critical", "pgwarden_cluster_primaries > 1", now,
         "Cluster {{ $labels.cluster }} has {{ $value }} primaries (split brain)",
         "More than one node of cluster {{ $labels.cluster }} is out of recovery and accepts writes.");
+  // A node with role auto may be either (Patroni moves the primary).
   b.add("PgRoleMismatch", "warning",
         "pgwarden_pg_in_recovery == on(cluster, node) pgwarden_pg_expected_primary"
-        " unless on(cluster, node) pgwarden_node_expected_role{role=\"client\"}",
+        " unless on(cluster, node) pgwarden_node_expected_role{role=~\"client|auto\"}",
         f, kWhere + " does not have its configured role",
         "Node {{ $labels.node }} reports pg_is_in_recovery() = {{ $value }}, which contradicts the role in the "
         "configuration (after a failover, update the configuration).");
@@ -168,6 +178,12 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   b.add("PatroniNoLeader", "critical", "pgwarden_cluster_has_leader == 0", f,
         "Patroni reports no leader for cluster {{ $labels.cluster }}",
         "Patroni's /cluster endpoint lists no leader member.");
+  // Info while it lasts: in maintenance mode Patroni does not fail over, so
+  // whoever paused it should not forget to resume.
+  b.add("PatroniPaused", "info", "pgwarden_patroni_paused == 1", now,
+        "Patroni on " + kWhere + " is paused (maintenance mode)",
+        "Patroni does not fail over while paused (automatic failover is off); run `patronictl resume` when the "
+        "maintenance is over.");
   b.add("EtcdUnhealthy", "warning", "pgwarden_etcd_healthy == 0", f,
         "etcd endpoint {{ $labels.endpoint }} ({{ $labels.cluster }}) is unhealthy",
         "The endpoint's /health did not report healthy; Patroni needs an etcd quorum to keep its leader.");

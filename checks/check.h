@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct CheckContext {
   const NodeConfig* node = nullptr;            // node scope only
   PgSession* pg = nullptr;                     // node scope, when uses_postgres()
   NodeFacts* facts = nullptr;                  // node scope
+  // Node scope: the nodes of this cluster (clients left out) whose latest
+  // "recovery" result said primary, as the scheduler saw them when this
+  // node's round started. Null or empty: none known (first round, `check`).
+  const std::set<std::string>* known_primaries = nullptr;
   // Values a check keeps between its runs on this node (e.g. last timeline).
   std::map<std::string, double>* memory = nullptr;
   // Cluster scope: latest successful samples of every node of the cluster.

@@ -12,6 +12,10 @@
 // It is not normalised so that dashboards can show what Patroni says; rules
 // that need "is leader" should match role=~"master|primary|standby_leader"
 // or use pgwarden_cluster_has_leader (module patroni_cluster).
+//
+// pgwarden_patroni_paused is the "pause" flag of /patroni (maintenance mode,
+// alert PatroniPaused); pgwarden_patroni_failsafe_active its
+// "failsafe_mode_is_active" (see patroni_response.h for when it is known).
 #include <algorithm>
 #include <stdexcept>
 
@@ -53,6 +57,8 @@ class PatroniCheck : public Check {
       out.add("pgwarden_patroni_dcs_last_seen_age_seconds", {},
               std::max(0.0, ctx.now_seconds() - *st.dcs_last_seen));
     out.add("pgwarden_patroni_pending_restart", {}, st.pending_restart ? 1 : 0);
+    out.add("pgwarden_patroni_paused", {}, st.paused ? 1 : 0);
+    if (st.failsafe_active) out.add("pgwarden_patroni_failsafe_active", {}, *st.failsafe_active ? 1 : 0);
   }
 };
 
@@ -69,6 +75,11 @@ PGW_DESCRIBE_METRICS({
      "Seconds since Patroni last reached its DCS."},
     {"pgwarden_patroni_pending_restart", MetricType::Gauge,
      "1 when Patroni reports a pending restart."},
+    {"pgwarden_patroni_paused", MetricType::Gauge,
+     "1 while Patroni is in maintenance mode (paused): it does not fail over."},
+    {"pgwarden_patroni_failsafe_active", MetricType::Gauge,
+     "1 while Patroni's DCS failsafe mode is active (the leader runs without its DCS lock); "
+     "absent for Patroni before 3.0."},
 });
 
 PGW_REGISTER_CHECK("patroni", PatroniCheck);

@@ -77,6 +77,13 @@ PatroniStatus parse_patroni_status(std::string_view body) {
   s.dcs_last_seen = number_field(*doc, "dcs_last_seen");
   s.pending_restart = bool_field(*doc, "pending_restart");
   s.paused = bool_field(*doc, "pause");
+  if (bool_field(*doc, "failsafe_mode_is_active")) {
+    s.failsafe_active = true;
+  } else if (auto p = doc->find("patroni"); p != doc->end() && p->is_object()) {
+    // "3.0.2" -> 3; failsafe mode exists since Patroni 3.0.
+    std::string version = string_field(*p, "version");
+    if (!version.empty() && std::atoi(version.c_str()) >= 3) s.failsafe_active = false;
+  }
   return s;
 }
 

@@ -20,6 +20,10 @@ struct PatroniStatus {
   std::optional<double> dcs_last_seen;  // Unix seconds (Patroni >= 2.1)
   bool pending_restart = false;
   bool paused = false;                  // maintenance mode ("pause": true)
+  // "failsafe_mode_is_active": true. Patroni (3.0+) sends the key only while
+  // failsafe is active, so its absence means false from 3.0 on and unknown
+  // (nullopt) before, or when the version is not reported.
+  std::optional<bool> failsafe_active;
   std::string error;                    // empty when the body parsed
 };
 

@@ -14,6 +14,13 @@ bool in_recovery(CheckContext& ctx) {
   return standby;
 }
 
+Expectations round_expectations(CheckContext& ctx) {
+  if (!ctx.node || !ctx.cluster) return {};
+  static const std::set<std::string> none;
+  return expectations_for(*ctx.cluster, *ctx.node, in_recovery(ctx),
+                          ctx.known_primaries ? *ctx.known_primaries : none);
+}
+
 std::string own_lsn_sql(bool standby) {
   return standby ? "pg_last_wal_replay_lsn()" : "pg_current_wal_lsn()";
 }

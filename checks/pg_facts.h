@@ -5,11 +5,16 @@
 #include <string>
 
 #include "checks/check.h"
+#include "checks/expectations.h"
 
 namespace pgw {
 
 // pg_is_in_recovery(), cached in ctx.facts->in_recovery.
 bool in_recovery(CheckContext& ctx);
+
+// What this node must see this round (checks/expectations.h), from its
+// config, in_recovery(ctx) and ctx.known_primaries.
+Expectations round_expectations(CheckContext& ctx);
 
 // SQL for the node's own WAL position: the current LSN on a primary, the
 // replay LSN on a standby (where pg_current_wal_lsn() raises an error).

@@ -4,11 +4,15 @@
 // column must be numeric (booleans count as 1/0), label columns become labels. A NULL
 // value skips that sample; a non-numeric value, a missing column or two rows
 // with the same labels fail the check with an error naming the query.
+// `roles` match the configured role; on a node with role auto they match
+// the role PostgreSQL reports this round (a query for "primary" runs there
+// while it is the primary, and emits nothing while it is a standby).
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 
 #include "checks/check.h"
+#include "checks/pg_facts.h"
 #include "core/metric_catalog.h"
 
 namespace pgw {
@@ -20,7 +24,9 @@ class QueryCheck : public Check {
 
   std::string name() const override { return "query_" + q_.name; }
   bool applies_to(const NodeConfig& node) const override {
-    bool role_ok = q_.roles.empty() || std::find(q_.roles.begin(), q_.roles.end(), node.role) != q_.roles.end();
+    // A node with role auto is a primary or a standby, as it reports each
+    // round; collect() decides which.
+    bool role_ok = node.role == Role::Auto ? wants(Role::Primary) || wants(Role::Standby) : wants(node.role);
     bool node_ok = q_.nodes.empty() || std::find(q_.nodes.begin(), q_.nodes.end(), node.name) != q_.nodes.end();
     return role_ok && node_ok;
   }
@@ -32,6 +38,9 @@ class QueryCheck : public Check {
   std::optional<Duration> own_timeout() const override { return q_.timeout; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
+    // Not this node's role this round: nothing to measure, nothing failed.
+    if (ctx.node && ctx.node->role == Role::Auto && !wants(in_recovery(ctx) ? Role::Standby : Role::Primary))
+      return;
     PgResult r = ctx.query(q_.sql);
     for (const auto& m : q_.metrics) {
       size_t value_col = column(r, m.column);
@@ -63,6 +72,10 @@ class QueryCheck : public Check {
   }
 
  private:
+  bool wants(Role role) const {
+    return q_.roles.empty() || std::find(q_.roles.begin(), q_.roles.end(), role) != q_.roles.end();
+  }
+
   std::string where() const { return "query " + q_.name; }
 
   size_t column(const PgResult& r, const std::string& name) const {

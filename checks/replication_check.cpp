@@ -1,6 +1,8 @@
 // "replication" module, primary side: one set of series per WAL sender in
 // pg_stat_replication (all columns need pg_monitor / pg_read_all_stats), plus
-// whether each configured standby is connected at all.
+// whether each expected standby is connected at all (the node's own
+// expectations, and the cluster's while it is the one primary: see
+// checks/expectations.h).
 //
 // Byte lag of each stage is measured from this node's own position: the
 // current LSN on a primary, the replay LSN on a cascading standby.
@@ -62,10 +64,9 @@ class ReplicationCheck : public Check {
       if (auto age = r.number(i, "reply_age")) out.add("pgwarden_replication_reply_age_seconds", id, *age);
     }
 
-    if (ctx.node)
-      for (const auto& name : ctx.node->expected_standbys)
-        out.add("pgwarden_replication_expected_standby_connected", {{"application_name", name}},
-                connected.count(name) ? 1 : 0);
+    for (const auto& name : round_expectations(ctx).standbys)
+      out.add("pgwarden_replication_expected_standby_connected", {{"application_name", name}},
+              connected.count(name) ? 1 : 0);
   }
 };
 

@@ -1,5 +1,6 @@
 // "slots" module: every replication slot of the node and every slot the
-// config expects. pg_replication_slots is readable by any role;
+// config expects of it (its own expected_slots, and the cluster's while it is
+// the one primary: see checks/expectations.h). pg_replication_slots is readable by any role;
 // safe_wal_size exists since PostgreSQL 13.
 //
 // Retained WAL is measured from the node's own position (current LSN on a
@@ -36,8 +37,7 @@ class SlotsCheck : public Check {
       if (auto safe = r.number(i, "safe_wal_size"))
         out.add("pgwarden_slot_safe_wal_size_bytes", {{"slot", slot}}, *safe);
     }
-    if (!ctx.node) return;
-    for (const auto& slot : ctx.node->expected_slots) {
+    for (const auto& slot : round_expectations(ctx).slots) {
       auto it = types.find(slot);
       out.add("pgwarden_slot_present", {{"slot", slot}, {"slot_type", it == types.end() ? "physical" : it->second}},
               it == types.end() ? 0 : 1);

@@ -53,6 +53,8 @@ struct NodeConfig {
   std::string conninfo;              // libpq conninfo without password
   std::string password_file;         // optional: file holding the password
   std::string password;              // loaded from password_file; secret
+  // Node-level expectations (fixed roles only, e.g. a cascading standby):
+  // checked on this node whatever it reports.
   std::vector<std::string> expected_standbys;
   std::vector<std::string> expected_slots;
   std::vector<std::string> sync_standbys;
@@ -74,6 +76,11 @@ struct EtcdConfig {
 
 struct ClusterConfig {
   std::string name;
+  // Expectations of the cluster, checked on whichever node is its one
+  // primary now (checks/expectations.h), so they follow a failover.
+  std::vector<std::string> expected_standbys;
+  std::vector<std::string> expected_slots;
+  std::vector<std::string> sync_standbys;
   std::vector<NodeConfig> nodes;
   std::vector<EtcdConfig> etcd;
   SourcePos pos;

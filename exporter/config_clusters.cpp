@@ -58,6 +58,34 @@ void read_ssh(const toml::table& t, const std::string& path, LoadState& st, SshC
   r.finish();
 }
 
+// expected_standbys, expected_slots and sync_standbys of a node or a cluster.
+void read_expectations(TableReader& r, std::vector<std::string>& standbys,
+                       std::vector<std::string>& slots, std::vector<std::string>& sync) {
+  r.strings("expected_standbys", standbys);
+  if (r.strings("expected_slots", slots)) {
+    const auto* arr = r.table().get("expected_slots")->as_array();
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (auto err = check_slot_name(slots[i]))
+        r.sink().add(*arr->get(i), r.key_path("expected_slots") + "[" + std::to_string(i) + "]",
+                     *err);
+  }
+  r.strings("sync_standbys", sync);
+}
+
+// An empty application_name can never match a WAL sender.
+void check_no_empty_names(const toml::table& t, const std::string& path, ErrorSink& sink) {
+  for (const char* key : {"expected_standbys", "sync_standbys"}) {
+    const toml::node* n = t.get(key);
+    const toml::array* arr = n ? n->as_array() : nullptr;
+    if (!arr) continue;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const auto* v = arr->get(i)->as_string();
+      if (v && v->get().empty())
+        sink.add(*arr->get(i), path + "." + key + "[" + std::to_string(i) + "]", "empty application_name");
+    }
+  }
+}
+
 void read_node(const toml::table& t, const std::string& path, LoadState& st, NodeConfig& n) {
   TableReader r(t, path, st.sink);
   n.pos = st.sink.pos(t);
@@ -73,15 +101,16 @@ void read_node(const toml::table& t, const std::string& path, LoadState& st, Nod
   if (r.string("conninfo", n.conninfo)) check_value(r, "conninfo", n.conninfo, check_conninfo);
   if (r.get("password_file"))
     read_secret_file(r, "password_file", st.base, n.password_file, &n.password);
-  r.strings("expected_standbys", n.expected_standbys);
-  if (r.strings("expected_slots", n.expected_slots)) {
-    const auto* arr = t.get("expected_slots")->as_array();
-    for (size_t i = 0; i < n.expected_slots.size(); ++i)
-      if (auto err = check_slot_name(n.expected_slots[i]))
-        st.sink.add(*arr->get(i), r.key_path("expected_slots") + "[" + std::to_string(i) + "]",
-                    *err);
-  }
-  r.strings("sync_standbys", n.sync_standbys);
+  read_expectations(r, n.expected_standbys, n.expected_slots, n.sync_standbys);
+  // A node whose role follows the cluster has no expectations of its own:
+  // they belong to whichever node is the primary, i.e. on [[clusters]].
+  if (n.role == Role::Auto)
+    for (const char* key : {"expected_standbys", "expected_slots", "sync_standbys"})
+      if (const toml::node* v = t.get(key))
+        st.sink.add(*v, r.key_path(key),
+                    "not allowed on a node with role \"auto\": set " + std::string(key) +
+                        " on its [[clusters]] table, where it is checked on whichever node is "
+                        "the primary");
   if (const auto* e = r.subtable("embedder")) {
     n.embedder.emplace();
     read_embedder(*e, r.key_path("embedder"), st, *n.embedder);
@@ -135,6 +164,10 @@ void read_cluster(const toml::table& t, const std::string& path, LoadState& st,
   TableReader r(t, path, st.sink);
   c.pos = st.sink.pos(t);
   r.string("name", c.name, true);
+  // Entries naming the primary itself are skipped there (checks/expectations.h),
+  // so a Patroni cluster lists every member.
+  read_expectations(r, c.expected_standbys, c.expected_slots, c.sync_standbys);
+  check_no_empty_names(t, path, st.sink);
   auto nodes = r.tables("nodes");
   if (!t.get("nodes"))
     st.sink.add(c.pos, r.key_path("nodes") + ": missing (a cluster needs at least one "

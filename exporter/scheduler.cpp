@@ -115,6 +115,7 @@ Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(confi
     (c->scope() == Scope::Node ? node_checks_ : cluster_checks_).push_back(std::move(c));
   }
   for (const auto& cluster : config.clusters) {
+    if (!cluster.expected_standbys.empty() || !cluster.expected_slots.empty()) track_primaries_ = true;
     for (const auto& node : cluster.nodes) {
       auto rt = std::make_unique<NodeRuntime>();
       rt->cluster = &cluster;
@@ -220,14 +221,32 @@ void Scheduler::loop() {
   }
 }
 
+std::shared_ptr<const Scheduler::Primaries> Scheduler::latest_primaries() const {
+  if (!track_primaries_) return nullptr;
+  auto primaries = std::make_shared<Primaries>();
+  for (const auto& r : store_.results()) {
+    if (r->check != "recovery" || r->node.empty() || !r->success) continue;
+    for (const auto& s : r->samples)
+      if (s.name == "pgwarden_pg_in_recovery" && s.value == 0) (*primaries)[r->cluster].insert(r->node);
+  }
+  // A client (laptop) runs its own writable copy: it is no primary of the cluster.
+  for (const auto& n : nodes_)
+    if (n->node->role == Role::Client) {
+      auto it = primaries->find(n->cluster->name);
+      if (it != primaries->end()) it->second.erase(n->node->name);
+    }
+  return primaries;
+}
+
 void Scheduler::run_once() {
+  auto primaries = latest_primaries();
   std::mutex done_mu;
   std::condition_variable done_cv;
   int left = static_cast<int>(lanes_.size());
   for (auto& l : lanes_) {
     Lane* lane = l.get();
     pool_->submit([&, lane] {
-      run_lane(*lane, true);
+      run_lane(*lane, true, primaries.get());
       std::lock_guard lock(done_mu);
       if (--left == 0) done_cv.notify_all();
     });
@@ -249,6 +268,7 @@ void Scheduler::start_round(bool all_checks) {
   if (ready.empty() && !lanes_.empty()) return;
   auto round = std::make_shared<Round>();
   round->remaining = static_cast<int>(ready.size());
+  auto primaries = latest_primaries();
   if (ready.empty()) {
     finish_round(round->start);
     return;
@@ -258,10 +278,10 @@ void Scheduler::start_round(bool all_checks) {
     running_ += static_cast<int>(ready.size());
   }
   for (Lane* lane : ready) {
-    pool_->submit([this, lane, round, all_checks] {
+    pool_->submit([this, lane, round, all_checks, primaries] {
       // Nothing may escape into the worker thread (std::terminate), and the
       // round must still complete.
-      guarded([&] { run_lane(*lane, all_checks); });
+      guarded([&] { run_lane(*lane, all_checks, primaries.get()); });
       lane->busy = false;
       if (--round->remaining == 0) guarded([&] { finish_round(round->start); });
       std::lock_guard lock(mu_);
@@ -302,12 +322,16 @@ void Scheduler::record_round(Clock::time_point start) {
 // and one connection attempt.
 struct Scheduler::LaneRun {
   NodeFacts facts;
+  const std::set<std::string>* known_primaries = nullptr;  // of the node's cluster
   bool pg_attempted = false;
   std::string pg_error;
 };
 
-void Scheduler::run_lane(Lane& lane, bool all_checks) {
+void Scheduler::run_lane(Lane& lane, bool all_checks, const Primaries* primaries) {
   LaneRun run;
+  if (primaries)
+    if (auto it = primaries->find(lane.rt->cluster->name); it != primaries->end())
+      run.known_primaries = &it->second;
   for (Check* check : lane.checks) {
     auto start = Clock::now();
     if (!all_checks && !due(lane, *check, start)) continue;
@@ -374,6 +398,7 @@ void Scheduler::run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::ti
   ctx.node = &node;
   ctx.pg = check.uses_postgres() ? rt.pg.get() : nullptr;
   ctx.facts = &run.facts;
+  ctx.known_primaries = run.known_primaries;
   ctx.memory = &lane.memory[name];
   ctx.deadline = Deadline::in(timeout);
   ctx.now = wall;

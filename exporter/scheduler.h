@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -54,9 +55,14 @@ class Scheduler {
  private:
   struct Round;
   struct LaneRun;
+  // Cluster name -> nodes whose latest "recovery" result said primary
+  // (clients left out); what CheckContext::known_primaries points into.
+  using Primaries = std::map<std::string, std::set<std::string>>;
   void loop();
   void start_round(bool all_checks);
-  void run_lane(Lane& lane, bool all_checks);
+  void run_lane(Lane& lane, bool all_checks, const Primaries* primaries);
+  // Null when no cluster has cluster-level expectations (nothing needs it).
+  std::shared_ptr<const Primaries> latest_primaries() const;
   bool due(const Lane& lane, const Check& check, Clock::time_point now) const;
   bool postgres_ready(NodeRuntime& rt, LaneRun& run, Duration timeout);
   void run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::time_point start);
@@ -77,6 +83,7 @@ class Scheduler {
   std::vector<std::unique_ptr<Lane>> lanes_;  // see Lane in scheduler.cpp
   std::unique_ptr<WorkerPool> pool_;
   Duration tick_{1000};
+  bool track_primaries_ = false;  // some cluster has cluster-level expectations
 
   std::mutex round_mu_;          // serialises cluster checks + callback
   RoundCallback on_round_;

@@ -135,8 +135,8 @@ SH
     HA_PG_PORTS[i]=$(free_port)
     ha_write_member_config "$i"
   done
-  # ha1 first, ha2 once ha1 has taken the bootstrap lock: ha1 always leads,
-  # so the roles in pgwarden's config hold.
+  # ha1 first, ha2 once ha1 has taken the bootstrap lock: ha1 leads at
+  # first (pgwarden follows whichever leads later: role "auto").
   ha_start_member 0
   if ! wait_for 30 ha_bootstrap_lock_taken; then
     say "Patroni ha1 did not start bootstrapping within 30 s (log: $HA_DIR/ha1.log)"
@@ -148,23 +148,26 @@ SH
 ha_toml() {
   cat <<TOML
 
-# A Patroni-managed pair with etcd: ha1 leads, ha2 is its synchronous standby.
+# A Patroni-managed pair with etcd: ha1 leads at first, ha2 is its
+# synchronous standby. Both are role "auto" and the expectations sit on the
+# cluster, checked on whichever member is the primary now (its own name is
+# skipped there): a patronictl switchover needs no config change.
 [[clusters]]
 name = "$HA_SCOPE"
+expected_standbys = ["ha1", "ha2"]
+expected_slots = ["ha1", "ha2"]
+sync_standbys = ["ha1", "ha2"]
 
 [[clusters.nodes]]
 name = "ha1"
-role = "primary"
+role = "auto"
 conninfo = "host=127.0.0.1 port=${HA_PG_PORTS[0]} dbname=postgres user=pgwarden"
 password_file = "$HA_DIR/password"
-expected_standbys = ["ha2"]
-expected_slots = ["ha2"]
-sync_standbys = ["ha2"]
 patroni = { url = "http://127.0.0.1:${HA_REST_PORTS[0]}" }
 
 [[clusters.nodes]]
 name = "ha2"
-role = "standby"
+role = "auto"
 conninfo = "host=127.0.0.1 port=${HA_PG_PORTS[1]} dbname=postgres user=pgwarden"
 password_file = "$HA_DIR/password"
 patroni = { url = "http://127.0.0.1:${HA_REST_PORTS[1]}" }

@@ -3,14 +3,6 @@
 // loopback, run as the `postgres` user: roles, leader, and a failover after
 // the leader's Patroni gets SIGTERM — with the "recovery" module watching the
 // timeline move on the promoted node.
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -23,6 +15,7 @@
 #include "checks/check.h"
 #include "core/http_client.h"
 #include "checks/patroni_response.h"
+#include "tests/fixtures/patroni_lab.h"
 #include "tests/fixtures/test_util.h"
 
 namespace pgw {
@@ -30,165 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
-
-bool have_tools() {
-  return access("/usr/bin/patroni", X_OK) == 0 && access("/usr/bin/etcd", X_OK) == 0 &&
-         access((std::string(kPgBin) + "/postgres").c_str(), X_OK) == 0 && getpwnam("postgres") != nullptr;
-}
-
-// A process run as the postgres user with output to `log`; SIGTERM then
-// SIGKILL on stop() / destruction.
-class PostgresUserProcess {
- public:
-  PostgresUserProcess(std::vector<std::string> argv, const std::string& dir, const std::string& log) {
-    const passwd* pw = getpwnam("postgres");
-    if (!pw) throw std::runtime_error("no postgres user");
-    uid_t uid = pw->pw_uid;
-    gid_t gid = pw->pw_gid;
-    std::string home = pw->pw_dir;
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-      }
-      if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
-      if (chdir(dir.c_str()) != 0) _exit(126);
-      setenv("HOME", home.c_str(), 1);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~PostgresUserProcess() { stop(); }
-  PostgresUserProcess(const PostgresUserProcess&) = delete;
-  PostgresUserProcess& operator=(const PostgresUserProcess&) = delete;
-
-  bool running() const { return pid_ > 0; }
-  // SIGTERM, wait up to `grace`, then SIGKILL.
-  void stop(std::chrono::milliseconds grace = 30s) {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    bool exited = test::poll_until([&] { return waitpid(pid_, nullptr, WNOHANG) == pid_; }, grace);
-    if (!exited) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// One etcd and two Patroni nodes in a fresh temp dir; everything is stopped
-// and removed by the destructor, also when an assertion fails.
-class PatroniLab {
- public:
-  PatroniLab() {
-    dir_ = test::make_temp_dir("pgwarden-patroni");
-    const passwd* pw = getpwnam("postgres");
-    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
-    etcd_client_ = test::free_port();
-    int etcd_peer = test::free_port();
-    std::string client = "http://127.0.0.1:" + std::to_string(etcd_client_);
-    std::string peer = "http://127.0.0.1:" + std::to_string(etcd_peer);
-    etcd_ = std::make_unique<PostgresUserProcess>(
-        std::vector<std::string>{"etcd", "--name", "e1", "--data-dir", dir_ + "/etcd",
-                                 "--listen-client-urls", client, "--advertise-client-urls", client,
-                                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                                 "--initial-cluster", "e1=" + peer},
-        dir_, dir_ + "/etcd.log");
-    if (!test::poll_until([&] { return http_get(client + "/health", 1000ms).ok(); }, 30s))
-      throw std::runtime_error("etcd did not become healthy; see " + dir_ + "/etcd.log");
-    for (int i = 0; i < 2; ++i) {
-      rest_port_[i] = test::free_port();
-      pg_port_[i] = test::free_port();
-      write_patroni_config(i);
-    }
-  }
-  ~PatroniLab() {
-    for (auto& p : patroni_) p.reset();  // SIGTERM: Patroni stops its PostgreSQL
-    for (int i = 0; i < 2; ++i) {        // in case a Patroni had to be killed
-      std::string data = dir_ + "/pg" + std::to_string(i);
-      if (access((data + "/postmaster.pid").c_str(), F_OK) == 0)
-        test::run_command("runuser -u postgres -- " + std::string(kPgBin) + "/pg_ctl -D " +
-                              test::shell_quote(data) + " stop -m immediate >/dev/null 2>&1");
-    }
-    etcd_.reset();
-    test::remove_tree(dir_);
-  }
-
-  void start_patroni(int i) {
-    patroni_[i] = std::make_unique<PostgresUserProcess>(
-        std::vector<std::string>{"patroni", config_path(i)}, dir_, dir_ + "/patroni" + std::to_string(i) + ".log");
-  }
-  void stop_patroni(int i) { patroni_[i].reset(); }
-  void stop_etcd() { etcd_.reset(); }
-
-  std::string rest_url(int i) const { return "http://127.0.0.1:" + std::to_string(rest_port_[i]); }
-  std::string etcd_url() const { return "http://127.0.0.1:" + std::to_string(etcd_client_); }
-  int pg_port(int i) const { return pg_port_[i]; }
-  const std::string& dir() const { return dir_; }
-
-  // The node's /patroni as Patroni reports it right now (for waiting only;
-  // assertions go through the checks).
-  PatroniStatus status(int i) const {
-    auto r = http_get(rest_url(i) + "/patroni", 1000ms);
-    if (r.status == 0) {
-      PatroniStatus none;
-      none.error = r.error;
-      return none;
-    }
-    return parse_patroni_status(r.body);
-  }
-
- private:
-  std::string config_path(int i) const { return dir_ + "/patroni" + std::to_string(i) + ".yml"; }
-
-  void write_patroni_config(int i) {
-    std::string n = std::to_string(i);
-    std::string rest = "127.0.0.1:" + std::to_string(rest_port_[i]);
-    std::string pg = "127.0.0.1:" + std::to_string(pg_port_[i]);
-    std::string yml =
-        "scope: pgwarden-test\n"
-        "name: n" + n + "\n"
-        "restapi:\n  listen: " + rest + "\n  connect_address: " + rest + "\n"
-        "etcd3:\n  hosts: 127.0.0.1:" + std::to_string(etcd_client_) + "\n"
-        "bootstrap:\n"
-        "  dcs:\n    ttl: 20\n    loop_wait: 1\n    retry_timeout: 5\n"
-        "  initdb: [{encoding: UTF8}]\n"
-        "  pg_hba:\n"
-        "    - local all all trust\n"
-        "    - host all all 127.0.0.1/32 trust\n"
-        "    - host replication all 127.0.0.1/32 trust\n"
-        "postgresql:\n"
-        "  listen: " + pg + "\n  connect_address: " + pg + "\n"
-        "  data_dir: " + dir_ + "/pg" + n + "\n"
-        "  bin_dir: " + kPgBin + "\n"
-        "  pgpass: " + dir_ + "/pgpass" + n + "\n"
-        "  authentication:\n"
-        "    superuser: {username: postgres}\n"
-        "    replication: {username: postgres}\n"
-        "  parameters:\n    unix_socket_directories: '" + dir_ + "'\n";
-    test::write_file(config_path(i), yml);
-    const passwd* pw = getpwnam("postgres");
-    if (chown(config_path(i).c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
-  }
-
-  std::string dir_;
-  int etcd_client_ = 0;
-  int rest_port_[2] = {0, 0};
-  int pg_port_[2] = {0, 0};
-  std::unique_ptr<PostgresUserProcess> etcd_;
-  std::unique_ptr<PostgresUserProcess> patroni_[2];
-};
+using test::PatroniLab;
 
 Config lab_config(const PatroniLab& lab) {
   Config config;
@@ -260,7 +95,7 @@ ModuleRun run_module(const Config& config, const std::string& module, int node,
 }
 
 TEST(PatroniChecks, RolesLeaderAndFailoverWithTimelineChange) {
-  if (!have_tools()) GTEST_SKIP() << "needs Debian packages patroni, etcd-server and postgresql-15";
+  if (!test::have_patroni_tools()) GTEST_SKIP() << "needs Debian packages patroni, etcd-server and postgresql-15";
   PatroniLab lab;
   lab.start_patroni(0);
   ASSERT_TRUE(test::poll_until(
@@ -287,6 +122,8 @@ TEST(PatroniChecks, RolesLeaderAndFailoverWithTimelineChange) {
   EXPECT_EQ(n0.get("patroni_role", {{"role", "master"}}), 1);
   EXPECT_EQ(n0.get("patroni_timeline"), 1);
   EXPECT_EQ(n0.get("patroni_pending_restart"), 0);
+  EXPECT_EQ(n0.get("patroni_paused"), 0);
+  EXPECT_EQ(n0.get("patroni_failsafe_active"), 0);  // 3.0.2: known, not active
   ASSERT_TRUE(n0.get("patroni_dcs_last_seen_age_seconds"));
   EXPECT_GE(*n0.get("patroni_dcs_last_seen_age_seconds"), 0);
   EXPECT_LT(*n0.get("patroni_dcs_last_seen_age_seconds"), 30);

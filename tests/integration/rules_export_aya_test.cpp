@@ -26,7 +26,7 @@ const std::vector<std::string> kBuiltinAlerts = {
     "HostDiskSpaceLow",  "BackupTooOld",          "DataDirPermissions",
     "SshHostKeyUnverified", "PatroniNoLeader",    "EtcdUnhealthy",
     "SyncQueueBacklog",  "EmbedderDown",          "EmbedderDimensionMismatch",
-    "CheckFailing",      "Watchdog",
+    "CheckFailing",      "Watchdog",              "PatroniPaused",
 };
 
 // A copy of etc/aya.toml with dummy secret files (0600) next to it, as a

@@ -87,7 +87,8 @@ TEST(BuiltinRules, EveryContractNameIsPresentParsesAndHasSummary) {
       "PgReplicationLagHigh", "PgSyncReplicationDegraded", "PgReplicationSlotInactive",
       "PgReplicationSlotMissing", "PgReplicationSlotRetainingWal", "PgArchiverFailing", "PgTimelineChanged",
       "EmbedderDown", "EmbedderDimensionMismatch", "PatroniNoLeader", "EtcdUnhealthy", "HostDiskSpaceLow",
-      "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog"};
+      "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog",
+      "PatroniPaused"};
   Config c;
   ClusterConfig cl;
   cl.name = "aya";
@@ -137,4 +138,97 @@ TEST(BuiltinRules, SyncDegradedOnlyForConfiguredSyncStandbys) {
       EXPECT_EQ(label_value(a.labels, "application_name"), "beta");
     }
   EXPECT_EQ(n_sync, 1);
+}
+
+namespace {
+
+// Active alerts named `name` after one evaluation of `samples` with `for` 0.
+std::vector<Alert> active_now(const Config& c, const std::string& name, const std::vector<Sample>& samples) {
+  RuleEngine e(c);
+  e.evaluate(samples, t0);
+  std::vector<Alert> out;
+  for (auto& a : e.active_alerts())
+    if (a.name() == name) out.push_back(a);
+  return out;
+}
+
+Config auto_pair_config() {
+  Config c;
+  c.alerts.for_ = Duration(0);
+  ClusterConfig cl;
+  cl.name = "hc";
+  cl.sync_standbys = {"n0", "n1"};
+  for (const char* name : {"n0", "n1"}) {
+    NodeConfig n;
+    n.name = name;
+    n.role = Role::Auto;
+    cl.nodes.push_back(n);
+  }
+  c.clusters.push_back(cl);
+  return c;
+}
+
+Sample s(const std::string& name, Labels labels, double v) { return {name, std::move(labels), v}; }
+
+}  // namespace
+
+// Role auto: no PgRoleMismatch whatever PostgreSQL reports, but a node that
+// is down is down (PgNodeDown ignores only clients).
+TEST(BuiltinRules, AutoRoleNeverMismatchesButIsDownWhenDown) {
+  Config c = auto_pair_config();
+  std::vector<Sample> samples = {
+      s("pgwarden_pg_in_recovery", {{"cluster", "hc"}, {"node", "n0"}}, 0),
+      s("pgwarden_pg_expected_primary", {{"cluster", "hc"}, {"node", "n0"}}, 0),
+      s("pgwarden_node_expected_role", {{"cluster", "hc"}, {"node", "n0"}, {"role", "auto"}}, 1),
+      s("pgwarden_pg_in_recovery", {{"cluster", "hc"}, {"node", "fixed"}}, 0),
+      s("pgwarden_pg_expected_primary", {{"cluster", "hc"}, {"node", "fixed"}}, 0),
+      s("pgwarden_node_expected_role", {{"cluster", "hc"}, {"node", "fixed"}, {"role", "standby"}}, 1),
+      s("pgwarden_node_up", {{"cluster", "hc"}, {"node", "n1"}}, 0),
+      s("pgwarden_node_expected_role", {{"cluster", "hc"}, {"node", "n1"}, {"role", "auto"}}, 1),
+  };
+  auto mismatch = active_now(c, "PgRoleMismatch", samples);
+  ASSERT_EQ(mismatch.size(), 1u);  // the fixed standby that is a primary, not n0
+  EXPECT_EQ(label_value(mismatch[0].labels, "node"), "fixed");
+  auto down = active_now(c, "PgNodeDown", samples);
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(label_value(down[0].labels, "node"), "n1");
+}
+
+// Cluster-level sync_standbys are judged on the one primary of the cluster,
+// whichever it is, and not while the cluster has two primaries.
+TEST(BuiltinRules, ClusterSyncStandbysFollowTheOnePrimary) {
+  Config c = auto_pair_config();
+  auto round = [](const char* primary, const char* standby, double primaries) {
+    return std::vector<Sample>{
+        s("pgwarden_cluster_primaries", {{"cluster", "hc"}}, primaries),
+        s("pgwarden_pg_in_recovery", {{"cluster", "hc"}, {"node", primary}}, 0),
+        s("pgwarden_pg_in_recovery", {{"cluster", "hc"}, {"node", standby}}, primaries > 1 ? 0 : 1),
+        s("pgwarden_replication_sync",
+          {{"cluster", "hc"}, {"node", primary}, {"application_name", standby}, {"client_addr", "127.0.0.1"}}, 0),
+    };
+  };
+  for (auto [primary, standby] : {std::pair{"n0", "n1"}, std::pair{"n1", "n0"}}) {
+    SCOPED_TRACE(primary);
+    auto a = active_now(c, "PgSyncReplicationDegraded", round(primary, standby, 1));
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(label_value(a[0].labels, "node"), primary);
+    EXPECT_EQ(label_value(a[0].labels, "application_name"), standby);
+    EXPECT_TRUE(active_now(c, "PgSyncReplicationDegraded", round(primary, standby, 2)).empty());
+  }
+  // A WAL sender of a standby (cascading) is not the primary's business.
+  auto cascade = round("n0", "n1", 1);
+  cascade.push_back(s("pgwarden_replication_sync",
+                      {{"cluster", "hc"}, {"node", "n1"}, {"application_name", "n0"}, {"client_addr", "x"}}, 0));
+  EXPECT_EQ(active_now(c, "PgSyncReplicationDegraded", cascade).size(), 1u);
+}
+
+TEST(BuiltinRules, PatroniPausedIsInfoWhileItLasts) {
+  Config c = auto_pair_config();
+  auto a = active_now(c, "PatroniPaused", {s("pgwarden_patroni_paused", {{"cluster", "hc"}, {"node", "n0"}}, 1),
+                                           s("pgwarden_patroni_paused", {{"cluster", "hc"}, {"node", "n1"}}, 0)});
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].state, AlertState::Firing);
+  EXPECT_EQ(label_value(a[0].labels, "severity"), "info");
+  EXPECT_EQ(label_value(a[0].labels, "node"), "n0");
+  EXPECT_EQ(a[0].annotations.at("summary"), "Patroni on n0 (hc) is paused (maintenance mode)");
 }

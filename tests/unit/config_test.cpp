@@ -202,6 +202,70 @@ role = "standby"
   EXPECT_EQ(alpha.sync_standbys, std::vector<std::string>{"gamma"});
 }
 
+// Cluster-level expectations (DESIGN): read from [[clusters]], checked on
+// whichever node is the primary.
+TEST(ConfigLoad, ClusterLevelExpectationsWithAutoNodes) {
+  LoadResult r = load_config_string(R"([[clusters]]
+name = "aya"
+expected_standbys = ["alpha", "beta"]
+expected_slots = ["alpha", "beta"]
+sync_standbys = ["alpha", "beta"]
+[[clusters.nodes]]
+name = "alpha"
+role = "auto"
+[[clusters.nodes]]
+name = "beta"
+role = "auto"
+)", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << testing::PrintToString(error_strings(r));
+  const auto& aya = r.config->clusters.at(0);
+  EXPECT_EQ(aya.expected_standbys, (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(aya.expected_slots, (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(aya.sync_standbys, (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(aya.nodes.at(0).role, Role::Auto);
+  EXPECT_TRUE(aya.nodes.at(0).expected_standbys.empty());
+}
+
+TEST(ConfigErrors, NodeLevelExpectationOnAutoNode) {
+  expect_error(R"([[clusters]]
+name = "aya"
+[[clusters.nodes]]
+name = "alpha"
+role = "auto"
+expected_slots = ["beta"]
+)",
+               "bad.toml:6:18: clusters[0].nodes[0].expected_slots: not allowed on a node with role \"auto\": "
+               "set expected_slots on its [[clusters]] table, where it is checked on whichever node is the primary");
+}
+
+TEST(ConfigErrors, ClusterLevelExpectationsAreValidated) {
+  expect_error(R"([[clusters]]
+name = "aya"
+sync_standbys = ["beta", ""]
+[[clusters.nodes]]
+name = "alpha"
+role = "auto"
+)",
+               "bad.toml:3:26: clusters[0].sync_standbys[1]: empty application_name");
+  expect_error(R"([[clusters]]
+name = "aya"
+expected_slots = ["Beta-Slot"]
+[[clusters.nodes]]
+name = "alpha"
+role = "auto"
+)",
+               "bad.toml:3:19: clusters[0].expected_slots[0]: \"Beta-Slot\" is not a replication slot name "
+               "(expected lower-case letters, digits, _)");
+  expect_error(R"([[clusters]]
+name = "aya"
+expected_standbys = "beta"
+[[clusters.nodes]]
+name = "alpha"
+role = "auto"
+)",
+               "bad.toml:3:21: clusters[0].expected_standbys: expected an array of strings, got string");
+}
+
 TEST(ConfigErrors, ExpectedStandbyIsThisNode) {
   expect_error(R"([[clusters]]
 name = "aya"
@@ -967,16 +1031,19 @@ TEST(ConfigLoad, ShippedAyaExampleLoads) {
   const auto& nodes = c.clusters[0].nodes;
   ASSERT_EQ(nodes.size(), 3u);
   EXPECT_EQ(nodes[0].name, "alpha");
-  EXPECT_EQ(nodes[0].role, Role::Primary);
-  EXPECT_EQ(nodes[0].expected_standbys, std::vector<std::string>{"beta"});
-  EXPECT_EQ(nodes[0].expected_slots, std::vector<std::string>{"beta_slot"});
-  EXPECT_EQ(nodes[0].sync_standbys, std::vector<std::string>{"beta"});
+  // The Patroni pair follows the primary: role auto, expectations on the cluster.
+  EXPECT_EQ(nodes[0].role, Role::Auto);
+  EXPECT_TRUE(nodes[0].expected_standbys.empty());
+  const std::vector<std::string> members = {"alpha", "beta"};
+  EXPECT_EQ(c.clusters[0].expected_standbys, members);
+  EXPECT_EQ(c.clusters[0].expected_slots, members);
+  EXPECT_EQ(c.clusters[0].sync_standbys, members);
   EXPECT_EQ(nodes[0].password, "pw");
   EXPECT_EQ(nodes[0].password_file, (dir.path() / "secrets/pgwarden_password").string());
   ASSERT_TRUE(nodes[0].ssh.has_value());
   EXPECT_EQ(nodes[0].ssh->known_hosts, (dir.path() / "known_hosts").string());
   EXPECT_EQ(nodes[1].name, "beta");
-  EXPECT_EQ(nodes[1].role, Role::Standby);
+  EXPECT_EQ(nodes[1].role, Role::Auto);
   EXPECT_EQ(nodes[2].name, "air");
   EXPECT_EQ(nodes[2].role, Role::Client);
   EXPECT_EQ(nodes[2].write_queue, "write_queue");

@@ -53,6 +53,22 @@ TEST(PatroniStatus, Captured302PendingRestartAndPause) {
   ASSERT_EQ(p.error, "");
   EXPECT_TRUE(p.paused);
   EXPECT_FALSE(p.pending_restart);
+  // Patroni 3.0 sends failsafe_mode_is_active only while it is active.
+  EXPECT_EQ(p.failsafe_active, false);
+  EXPECT_FALSE(s.paused);
+}
+
+TEST(PatroniStatus, FailsafeActiveOnlyWhenKnown) {
+  auto on = parse_patroni_status(
+      R"({"state":"running","role":"master","failsafe_mode_is_active":true,"patroni":{"version":"3.0.2","scope":"x"}})");
+  EXPECT_EQ(on.failsafe_active, true);
+  // Before 3.0 (no failsafe mode) or without a version: unknown.
+  auto old = parse_patroni_status(R"({"state":"running","role":"master","patroni":{"version":"2.1.4"}})");
+  EXPECT_FALSE(old.failsafe_active.has_value());
+  EXPECT_FALSE(parse_patroni_status(R"({"state":"running","role":"master"})").failsafe_active.has_value());
+  EXPECT_EQ(parse_patroni_status(R"({"state":"running","role":"primary","patroni":{"version":"4.0.4"}})")
+                .failsafe_active,
+            false);
 }
 
 TEST(PatroniStatus, Patroni4PrimaryRoleKeptRaw) {
