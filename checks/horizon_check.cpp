@@ -50,8 +50,6 @@ constexpr const char* kHorizonSql =
 
 class HorizonCheck : public Check {
  public:
-  std::string name() const override { return "horizon"; }
-
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(kHorizonSql);
     for (size_t i = 0; i < r.size(); ++i) {

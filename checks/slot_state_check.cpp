@@ -27,8 +27,6 @@ PGW_DESCRIBE_METRICS({
 
 class SlotStateCheck : public Check {
  public:
-  std::string name() const override { return "slot_state"; }
-
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(slot_state_sql(server_version(ctx), in_recovery(ctx)));
     for (size_t i = 0; i < r.size(); ++i) {

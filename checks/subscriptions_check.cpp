@@ -19,8 +19,6 @@ PGW_DESCRIBE_METRICS({
 
 class SubscriptionsCheck : public Check {
  public:
-  std::string name() const override { return "subscriptions"; }
-
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(subscriptions_sql(server_version(ctx)));
     for (size_t i = 0; i < r.size(); ++i) {

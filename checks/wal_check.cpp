@@ -27,8 +27,6 @@ PGW_DESCRIBE_METRICS({
 
 class WalCheck : public Check {
  public:
-  std::string name() const override { return "wal"; }
-
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);
     int version = server_version(ctx);
