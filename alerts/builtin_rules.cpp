@@ -162,6 +162,48 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
   b.add("PgArchiverFailing", "warning", "pgwarden_archiver_failing == 1", f,
         "WAL archiving is failing on " + kWhere,
         "The last archive_command failure is newer than the last success.");
+  // --- Slot state, vacuum horizon, wraparound, archive backlog, logical
+  // replication (issue 14; series from checks/{slot_state,horizon,wal,
+  // subscriptions}_check.cpp).
+  // Immediate: an invalidated slot never recovers; the standby must be rebuilt.
+  b.add("PgReplicationSlotInvalidated", "critical", "pgwarden_slot_invalidated == 1", now,
+        "Replication slot {{ $labels.slot }} on " + kWhere + " was invalidated",
+        "PostgreSQL invalidated slot {{ $labels.slot }} (reason: {{ $labels.reason }}): WAL its consumer needs "
+        "is gone; rebuild the standby or subscriber and recreate the slot.");
+  b.add("PgReplicationSlotWalAtRisk", "warning",
+        "pgwarden_slot_wal_status{wal_status=\"unreserved\"} == 1"
+        " or pgwarden_slot_safe_wal_size_bytes < " + num(a.slot_safe_wal_size_min_bytes),
+        f, "Replication slot {{ $labels.slot }} on " + kWhere + " is about to lose WAL",
+        "The slot's WAL is no longer reserved, or less than " + num(a.slot_safe_wal_size_min_bytes) +
+            " bytes can be written before max_slot_wal_keep_size invalidates it.");
+  b.add("PgLongTransaction", "warning",
+        "pgwarden_pg_oldest_transaction_age_seconds > " + secs(a.long_transaction_max_age), f,
+        "A transaction ({{ $labels.state }}) on " + kWhere + " is open for {{ $value | humanizeDuration }}",
+        "The oldest {{ $labels.state }} transaction is older than " + secs(a.long_transaction_max_age) +
+            "s; it holds locks and keeps vacuum from removing dead rows.");
+  b.add("PgXminHorizonHeld", "warning",
+        "pgwarden_pg_xmin_horizon_age_xids > " + num(a.xmin_horizon_max_age_xids), f,
+        "The xmin horizon of " + kWhere + " is held back {{ $value }} transactions by a {{ $labels.holder }}",
+        "A {{ $labels.holder }} holds the oldest xmin more than " + num(a.xmin_horizon_max_age_xids) +
+            " transactions back: vacuum cannot remove newer dead rows (bloat, and eventually wraparound).");
+  b.add("PgTransactionIdWraparound", "critical",
+        "pgwarden_pg_database_xid_age_xids > " + num(a.wraparound_age_xids) +
+            " or pgwarden_pg_database_mxid_age_xids > " + num(a.wraparound_age_xids),
+        f, "Database {{ $labels.datname }} on " + kWhere + " approaches ID wraparound",
+        "Its oldest unfrozen transaction or multixact ID is {{ $value }} old (limit ~2.1e9, threshold " +
+            num(a.wraparound_age_xids) + "); find what blocks vacuum freezing and run VACUUM.");
+  b.add("PgArchiveBacklog", "warning", "pgwarden_archiver_ready_files > " + num(a.archive_ready_files_max), f,
+        "{{ $value }} WAL segments wait to be archived on " + kWhere,
+        "More than " + num(a.archive_ready_files_max) +
+            " .ready files in pg_wal/archive_status: archiving falls behind and pg_wal grows.");
+  // The rule language has no range functions yet (increase() would say "new
+  // errors lately"): the counter firing while non-zero means an operator
+  // clears it after the fix with pg_stat_reset_subscription_stats().
+  b.add("PgSubscriptionErrors", "warning", "pgwarden_subscription_errors_total > 0", now,
+        "Subscription {{ $labels.subscription }} on " + kWhere + " has {{ $labels.kind }} errors",
+        "Its {{ $labels.kind }} worker failed {{ $value }} times (see the server log: often a conflicting row). "
+        "After the fix, SELECT pg_stat_reset_subscription_stats(NULL) clears the count.");
+  // --- end of issue 14's rules.
   // Immediate: a timeline change is an event (a promotion); it stays
   // active for the configured window.
   b.add("PgTimelineChanged", "warning",

@@ -55,6 +55,13 @@ bool is_leader_role(std::string_view role) {
   return role == "leader" || role == "master" || role == "primary" || role == "standby_leader";
 }
 
+bool is_sync_role(std::string_view role) { return role == "sync_standby" || role == "quorum_standby"; }
+
+std::string_view canonical_role(std::string_view role) {
+  if (role == "master" || role == "leader") return "primary";
+  return role;
+}
+
 bool PatroniCluster::has_leader() const {
   for (const auto& m : members)
     if (is_leader_role(m.role) && m.state != "stopped" && m.state != "crashed" &&
@@ -84,6 +91,7 @@ PatroniStatus parse_patroni_status(std::string_view body) {
     std::string version = string_field(*p, "version");
     if (!version.empty() && std::atoi(version.c_str()) >= 3) s.failsafe_active = false;
   }
+  s.cluster_unlocked = bool_field(*doc, "cluster_unlocked");
   return s;
 }
 
@@ -96,6 +104,7 @@ PatroniCluster parse_patroni_cluster(std::string_view body) {
     c.error = "\"members\" is missing or not an array";
     return c;
   }
+  c.paused = bool_field(*doc, "pause");
   for (const auto& m : *members) {
     if (!m.is_object()) continue;
     PatroniMember pm;
@@ -104,6 +113,8 @@ PatroniCluster parse_patroni_cluster(std::string_view body) {
     pm.state = string_field(m, "state");
     pm.timeline = timeline_field(m);
     pm.lag_bytes = number_field(m, "lag");
+    pm.receive_lag_bytes = number_field(m, "receive_lag");
+    pm.replay_lag_bytes = number_field(m, "replay_lag");
     c.members.push_back(std::move(pm));
   }
   return c;

@@ -24,6 +24,7 @@ struct PatroniStatus {
   // failsafe is active, so its absence means false from 3.0 on and unknown
   // (nullopt) before, or when the version is not reported.
   std::optional<bool> failsafe_active;
+  bool cluster_unlocked = false;        // "cluster_unlocked": no member holds the leader lock
   std::string error;                    // empty when the body parsed
 };
 
@@ -33,10 +34,13 @@ struct PatroniMember {
   std::string state;
   std::optional<int64_t> timeline;
   std::optional<double> lag_bytes;      // empty when absent or "unknown"
+  std::optional<double> receive_lag_bytes;  // Patroni 4: "receive_lag"
+  std::optional<double> replay_lag_bytes;   // Patroni 4: "replay_lag"
 };
 
 struct PatroniCluster {
   std::vector<PatroniMember> members;
+  bool paused = false;                  // "pause": true at the top level
   std::string error;                    // empty when the body parsed
   // Whether some member holds the leader lock and is not stopped.
   bool has_leader() const;
@@ -49,5 +53,13 @@ PatroniCluster parse_patroni_cluster(std::string_view body);
 // calls it "leader" in /cluster; older versions and /patroni say "master" or
 // "primary"; a standby cluster's leader is "standby_leader" and counts too.
 bool is_leader_role(std::string_view role);
+
+// Whether a /cluster member role is a synchronous standby: "sync_standby"
+// (synchronous_mode) or "quorum_standby" (Patroni 4's quorum commit).
+bool is_sync_role(std::string_view role);
+
+// The role with Patroni's renames folded: "master" (before 4.0) and "leader"
+// (/cluster) read "primary"; every other role is returned unchanged.
+std::string_view canonical_role(std::string_view role);
 
 }  // namespace pgw

@@ -21,6 +21,14 @@ Expectations round_expectations(CheckContext& ctx) {
                           ctx.known_primaries ? *ctx.known_primaries : none);
 }
 
+int server_version(CheckContext& ctx) {
+  if (ctx.facts && ctx.facts->server_version > 0) return ctx.facts->server_version;
+  int v = ctx.pg ? ctx.pg->server_version() : 0;
+  if (v <= 0) throw std::runtime_error("server version unknown (not connected)");
+  if (ctx.facts) ctx.facts->server_version = v;
+  return v;
+}
+
 std::string own_lsn_sql(bool standby) {
   return standby ? "pg_last_wal_replay_lsn()" : "pg_current_wal_lsn()";
 }

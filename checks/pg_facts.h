@@ -16,6 +16,10 @@ bool in_recovery(CheckContext& ctx);
 // config, in_recovery(ctx) and ctx.known_primaries.
 Expectations round_expectations(CheckContext& ctx);
 
+// server_version_num of the node (e.g. 180004), cached in
+// ctx.facts->server_version: what version-dependent SQL is chosen by.
+int server_version(CheckContext& ctx);
+
 // SQL for the node's own WAL position: the current LSN on a primary, the
 // replay LSN on a standby (where pg_current_wal_lsn() raises an error).
 std::string own_lsn_sql(bool standby);

@@ -155,6 +155,12 @@ struct AlertsConfig {
   Duration sync_queue_max_age = Duration(3600LL * 1000);
   Duration timeline_changed_window = Duration(3600LL * 1000);
   Duration standby_last_msg_max_age = Duration(60LL * 1000);
+  // Vacuum horizon, wraparound, archive backlog, slot WAL (issue 14).
+  Duration long_transaction_max_age = Duration(3600LL * 1000);
+  double xmin_horizon_max_age_xids = 50e6;
+  double wraparound_age_xids = 1.2e9;         // of the 2^31 (~2.1e9) limit
+  double archive_ready_files_max = 100;
+  double slot_safe_wal_size_min_bytes = 128.0 * 1024 * 1024;
   Duration for_ = Duration(60LL * 1000);      // default `for` of built-in rules
   std::vector<std::string> disabled;          // built-in alert names turned off
 };

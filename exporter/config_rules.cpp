@@ -22,7 +22,11 @@ const std::vector<std::string>& builtin_alert_names() {
       "HostDiskSpaceLow",    "BackupTooOld",
       "DataDirPermissions",  "SshHostKeyUnverified",
       "SyncQueueBacklog",    "CheckFailing",
-      "Watchdog"};
+      "Watchdog",
+      "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk",
+      "PgLongTransaction",   "PgXminHorizonHeld",
+      "PgTransactionIdWraparound", "PgArchiveBacklog",
+      "PgSubscriptionErrors"};
   return names;
 }
 
@@ -78,6 +82,11 @@ void read_alerts(TableReader& root, LoadState& st, AlertsConfig& a) {
   r.duration("sync_queue_max_age", a.sync_queue_max_age);
   r.duration("timeline_changed_window", a.timeline_changed_window);
   r.duration("standby_last_msg_max_age", a.standby_last_msg_max_age);
+  r.duration("long_transaction_max_age", a.long_transaction_max_age);
+  r.number("xmin_horizon_max_age_xids", a.xmin_horizon_max_age_xids, 0, kAny);
+  r.number("wraparound_age_xids", a.wraparound_age_xids, 0, kAny);
+  r.number("archive_ready_files_max", a.archive_ready_files_max, 0, kAny);
+  r.number("slot_safe_wal_size_min_bytes", a.slot_safe_wal_size_min_bytes, 0, kAny);
   r.duration("for", a.for_, true);
   if (r.strings("disabled", a.disabled)) {
     const auto* arr = t->get("disabled")->as_array();

@@ -27,6 +27,8 @@ const std::vector<std::string> kBuiltinAlerts = {
     "SshHostKeyUnverified", "PatroniNoLeader",    "EtcdUnhealthy",
     "SyncQueueBacklog",  "EmbedderDown",          "EmbedderDimensionMismatch",
     "CheckFailing",      "Watchdog",              "PatroniPaused",
+    "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk", "PgLongTransaction",
+    "PgXminHorizonHeld", "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors",
 };
 
 // A copy of etc/aya.toml with dummy secret files (0600) next to it, as a

@@ -88,7 +88,9 @@ TEST(BuiltinRules, EveryContractNameIsPresentParsesAndHasSummary) {
       "PgReplicationSlotMissing", "PgReplicationSlotRetainingWal", "PgArchiverFailing", "PgTimelineChanged",
       "EmbedderDown", "EmbedderDimensionMismatch", "PatroniNoLeader", "EtcdUnhealthy", "HostDiskSpaceLow",
       "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog",
-      "PatroniPaused"};
+      "PatroniPaused",
+      "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk", "PgLongTransaction", "PgXminHorizonHeld",
+      "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors"};
   Config c;
   ClusterConfig cl;
   cl.name = "aya";
