@@ -122,7 +122,10 @@ TEST(PromqlRange, LeastSquaresAndOverTime) {
 TEST(PromqlRange, AggregationsAndLabelReplace) {
   History h;
   int i = 0;
-  for (const char* n : {"a", "b", "c", "d"}) h.add(series("x", {{"n", n}, {"g", i % 2 ? "odd" : "even"}}), 0, ++i);
+  for (const char* n : {"a", "b", "c", "d"}) {  // a=1 even, b=2 odd, c=3 even, d=4 odd
+    h.add(series("x", {{"n", n}, {"g", i % 2 ? "odd" : "even"}}), 0, i + 1);
+    ++i;
+  }
   auto top = eval_at(h, "topk(2, x)", 0);
   ASSERT_EQ(top.size(), 2u);
   EXPECT_EQ(top.begin()->second, 3);  // keeps all labels, name included
