@@ -140,6 +140,7 @@ int run_check(const CheckOptions& opt) {
       try {
         state = nlohmann::json::parse(text);
         if (state.contains("rules")) rules.restore_state(state["rules"]);
+        if (state.contains("history")) rules.restore_history(state["history"]);  // for range selectors
       } catch (const std::exception&) {
         spdlog::warn("ignoring unreadable state file {}", opt.state_file);
       }
@@ -158,7 +159,7 @@ int run_check(const CheckOptions& opt) {
     notifier.deliver(Deadline::in(std::chrono::seconds(10)));
   }
   if (!opt.state_file.empty()) {
-    nlohmann::json out = {{"rules", rules.save_state()}};
+    nlohmann::json out = {{"rules", rules.save_state()}, {"history", rules.save_history()}};
     std::string err = write_file_atomically(opt.state_file, out.dump(), 0600);
     if (!err.empty()) spdlog::error("{}", err);
   }

@@ -13,6 +13,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/rule_history_file.h"
 #include "exporter/alerts_json.h"
 #include "core/durable_file.h"
 #include "exporter/build_info.h"
@@ -32,6 +33,7 @@ struct Runtime {
   std::unique_ptr<RuleEngine> rules;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<RuleHistoryFile> history_file;
   std::string last_saved_state;
   std::string last_saved_significant;  // last_saved_state without lastEval/value
   std::chrono::steady_clock::time_point last_saved_at{};
@@ -137,6 +139,8 @@ class Service : public HttpBackend {
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
     if (!alert_state.is_null()) rt->rules->restore_state(alert_state);
+    rt->history_file = std::make_unique<RuleHistoryFile>(config->exporter.state_dir + "/rule_history.json");
+    rt->history_file->load_into(*rt->rules);
     rt->notifier = std::make_unique<Notifier>(*config, config->exporter.state_dir);
     rt->scheduler = std::make_unique<Scheduler>(*config, store_);
     store_.retain(rt->scheduler->keys());
@@ -163,6 +167,7 @@ class Service : public HttpBackend {
     if (delivery_.joinable()) delivery_.join();
     rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
     save_alert_state(*rt_, /*force=*/true);
+    rt_->history_file->save_from(*rt_->rules, /*force=*/true);
     std::unique_lock lock(mu_);
     rt_.reset();
   }
@@ -195,6 +200,7 @@ class Service : public HttpBackend {
     rt.rules->evaluate(samples, now);
     rt.notifier->update(rt.rules->alerts(), now);
     save_alert_state(rt);
+    rt.history_file->save_from(*rt.rules);
     {
       std::lock_guard lock(delivery_mu_);
       delivery_wake_ = true;

@@ -22,6 +22,7 @@ const std::vector<std::string>& builtin_alert_names() {
       "HostDiskSpaceLow",    "BackupTooOld",
       "DataDirPermissions",  "SshHostKeyUnverified",
       "SyncQueueBacklog",    "CheckFailing",
+      "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted",
       "Watchdog"};
   return names;
 }
@@ -79,6 +80,9 @@ void read_alerts(TableReader& root, LoadState& st, AlertsConfig& a) {
   r.duration("timeline_changed_window", a.timeline_changed_window);
   r.duration("standby_last_msg_max_age", a.standby_last_msg_max_age);
   r.duration("for", a.for_, true);
+  r.duration("slot_wal_loss_horizon", a.slot_wal_loss_horizon);
+  r.duration("disk_fill_horizon", a.disk_fill_horizon);
+  r.number("history_max_samples", a.history_max_samples, 0, 1e9);
   if (r.strings("disabled", a.disabled)) {
     const auto* arr = t->get("disabled")->as_array();
     const auto& names = builtin_alert_names();
