@@ -109,7 +109,7 @@ TEST(RangeHistory, CronChecksEvaluateIncreaseAcrossRuns) {
   auto second = check(true);
   EXPECT_EQ(second.exit_code, 1) << second.out;
   EXPECT_NE(second.out.find("WalMoving"), std::string::npos) << second.out;
-  EXPECT_NE(read_file(state).find("\"history\""), std::string::npos);
+  EXPECT_NE(read_file(state + ".history").find("pgwarden_pg_wal_lsn_bytes"), std::string::npos);
   // Without the state file every run is alone: never fires.
   write_wal(pg, 2000);
   auto alone = check(false);
