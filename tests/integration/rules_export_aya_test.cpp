@@ -27,6 +27,7 @@ const std::vector<std::string> kBuiltinAlerts = {
     "SshHostKeyUnverified", "PatroniNoLeader",    "EtcdUnhealthy",
     "SyncQueueBacklog",  "EmbedderDown",          "EmbedderDimensionMismatch",
     "CheckFailing",      "Watchdog",
+    "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted",
 };
 
 // A copy of etc/aya.toml with dummy secret files (0600) next to it, as a

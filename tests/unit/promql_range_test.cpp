@@ -7,6 +7,7 @@
 #include "alerts/promql_eval.h"
 #include "alerts/promql_parser.h"
 #include "alerts/promql_range_functions.h"
+#include "alerts/rule_engine.h"
 #include "alerts/rule_history.h"
 
 using namespace pgw;
@@ -197,4 +198,36 @@ TEST(RuleHistory, VanishedSeriesGoStaleForOffsetLookups) {
   opt.history = &rh.history();
   EXPECT_EQ(evaluate(*e, none, opt, 20).vector.size(), 1u);  // at 10 s it was there
   EXPECT_TRUE(evaluate(*e, none, opt, 30).vector.empty());   // at 20 s it was stale
+}
+
+// The engine feeds its history each round: the built-in trend rule sees
+// the slot's safe_wal_size fall and fires after `for` (1m by default).
+TEST(RuleHistory, EngineFiresTrendRuleFromItsHistory) {
+  RuleEngine engine(Config{});
+  auto round = [&](int minute, double safe) {
+    std::vector<Sample> s = {{"pgwarden_slot_safe_wal_size_bytes",
+                              {{"cluster", "c"}, {"node", "n"}, {"slot", "s"}, {"slot_type", "physical"}}, safe}};
+    engine.evaluate(s, TimePoint(std::chrono::minutes(minute)));
+  };
+  auto state = [&]() -> std::string {
+    for (const auto& a : engine.active_alerts())
+      if (a.name() == "PgReplicationSlotWalLossPredicted") return alert_state_name(a.state);
+    return "none";
+  };
+  round(0, 1e9);
+  EXPECT_EQ(state(), "none");  // one point: no trend yet
+  round(1, 0.9e9);             // 100 MB a minute: zero in 9 minutes
+  EXPECT_EQ(state(), "pending");
+  round(2, 0.8e9);
+  EXPECT_EQ(state(), "firing");
+  // A restart in between: the saved history gives the trend back at once.
+  RuleEngine restarted(Config{});
+  restarted.restore_history(engine.save_history());
+  restarted.evaluate({{"pgwarden_slot_safe_wal_size_bytes",
+                       {{"cluster", "c"}, {"node", "n"}, {"slot", "s"}, {"slot_type", "physical"}}, 0.7e9}},
+                     TimePoint(std::chrono::minutes(3)));
+  bool pending = false;
+  for (const auto& a : restarted.active_alerts())
+    pending = pending || a.name() == "PgReplicationSlotWalLossPredicted";
+  EXPECT_TRUE(pending);
 }
