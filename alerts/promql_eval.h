@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alerts/promql_ast.h"
+#include "alerts/promql_error.h"
 #include "alerts/promql_history.h"
 #include "alerts/promql_series_set.h"
 #include "core/sample.h"
@@ -21,11 +22,6 @@ struct Value {
   ValueType type = ValueType::Vector;
   double scalar = 0;
   std::vector<Series> vector;
-};
-
-// Runtime errors (e.g. many-to-many matching), messages as Prometheus words them.
-struct EvalError : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 Value evaluate(const Node& expr, const SeriesSet& input, double time_seconds);  // throws EvalError

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "alerts/promql_eval.h"
+#include "alerts/promql_error.h"
 #include "alerts/promql_labels.h"
 
 namespace pgw::promql {
