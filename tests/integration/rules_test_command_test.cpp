@@ -3,7 +3,8 @@
 // expectation fails under both, and the failure names the same alert.
 #include <gtest/gtest.h>
 
-#include "alerts/rule_engine.h"
+#include "alerts/rules_export.h"
+#include "core/config.h"
 #include "tests/fixtures/test_util.h"
 
 using namespace pgw;
