@@ -5,9 +5,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "alerts/label_regex.h"
 
 namespace pgw::promql {
 
@@ -18,7 +19,7 @@ struct Matcher {
   std::string name;
   Op op = Op::Eq;
   std::string value;
-  std::shared_ptr<const std::regex> re;  // anchored; set for Re/Nre
+  std::shared_ptr<const LabelRegex> re;  // anchored; set for Re/Nre
   bool matches(const std::string& v) const;
 };
 

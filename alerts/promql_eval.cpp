@@ -232,19 +232,15 @@ class Evaluator : public MatchContext {
     const std::string& repl = n.args[2]->text;
     const std::string& src = n.args[3]->text;
     const std::string& pattern = n.args[4]->text;
-    std::shared_ptr<const std::regex> re;
-    try {
-      re = compile_anchored(pattern);
-    } catch (const std::regex_error&) {
-      throw EvalError("invalid regular expression in label_replace(): " + pattern);
-    }
+    std::string error;
+    auto re = LabelRegex::compile(pattern, error);
+    if (!re) throw EvalError("invalid regular expression in label_replace(): " + error);
     if (!valid_label_name(dst)) throw EvalError("invalid destination label name in label_replace(): " + dst);
+    std::vector<std::string> groups;
     for (Elem& e : v.vec) {
       const std::string* value = find_label(*e.labels, src);
-      std::smatch m;
-      std::string s = value ? *value : kEmpty;
-      if (!std::regex_match(s, m, *re)) continue;
-      std::string result = expand_template(repl, m);
+      if (!re->match_groups(value ? *value : kEmpty, groups)) continue;
+      std::string result = re->expand(repl, groups);
       Labels l = *e.labels;
       set_label(l, dst, result);
       e.labels = own(std::move(l));
@@ -263,48 +259,6 @@ class Evaluator : public MatchContext {
       if (!ok) return false;
     }
     return true;
-  }
-
-  // Go's Regexp.Expand: $name or ${name}, where a name is the longest run of
-  // letters, digits and '_' (so "$1x" names group "1x", which is empty);
-  // $$ is a '$'. Only numbered groups exist here.
-  static std::string expand_template(const std::string& t, const std::smatch& m) {
-    std::string out;
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (t[i] != '$' || i + 1 >= t.size()) {
-        out += t[i];
-        continue;
-      }
-      if (t[i + 1] == '$') {
-        out += '$';
-        ++i;
-        continue;
-      }
-      std::string name;
-      size_t j = i + 1;
-      if (t[j] == '{') {
-        size_t close = t.find('}', j);
-        if (close == std::string::npos) {
-          out += t[i];
-          continue;
-        }
-        name = t.substr(j + 1, close - j - 1);
-        j = close + 1;
-      } else {
-        while (j < t.size() && (std::isalnum(static_cast<unsigned char>(t[j])) || t[j] == '_')) name += t[j++];
-      }
-      if (name.empty()) {
-        out += t[i];
-        continue;
-      }
-      bool numeric = std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-      if (numeric) {
-        size_t g = std::stoul(name);
-        if (g < m.size() && m[g].matched) out += m[g].str();
-      }
-      i = j - 1;
-    }
-    return out;
   }
 
   // Labels of absent()/absent_over_time(): the selector's equality

@@ -20,6 +20,7 @@ Config load(const std::string& extra) {
 name = "c"
 [[clusters.nodes]]
 name = "a"
+role = "primary"
 conninfo = "host=127.0.0.1 port=1 dbname=x user=y"
 
 [[queries]]
@@ -79,6 +80,7 @@ TEST(CheckSettings, QueryIntervalFromChecksQueryUnlessTheQuerySetsItsOwn) {
       EXPECT_EQ(s.timeout_of(*c), Duration(7'000));
     }
 
+  ASSERT_EQ(config.queries.size(), 1u);
   config.queries[0].interval = Duration(5'000);
   Scheduler own(config, store);
   for (const auto& c : create_checks(config))
