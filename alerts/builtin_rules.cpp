@@ -159,9 +159,13 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
         "Slot {{ $labels.slot }} on " + kWhere + " retains {{ $value | humanize1024 }}B of WAL",
         "Replication slot {{ $labels.slot }} holds back more than " + num(a.slot_retained_warning_bytes) +
             " bytes of WAL; the disk may fill up.");
-  b.add("PgArchiverFailing", "warning", "pgwarden_archiver_failing == 1", f,
+  // Failures within the last 5 minutes while the last attempt failed: the
+  // flag alone stays set on an idle node long after one old failure, the
+  // window alone would keep firing 5 minutes after archiving recovered.
+  b.add("PgArchiverFailing", "warning",
+        "increase(pgwarden_archiver_failed_total[5m]) > 0 and on(cluster, node) pgwarden_archiver_failing == 1", f,
         "WAL archiving is failing on " + kWhere,
-        "The last archive_command failure is newer than the last success.");
+        "archive_command failed {{ $value | humanize }} times in the last 5 minutes.");
   // --- Slot state, vacuum horizon, wraparound, archive backlog, logical
   // replication (issue 14; series from checks/{slot_state,horizon,wal,
   // subscriptions}_check.cpp).
@@ -236,6 +240,20 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
           "Filesystem of {{ $labels.path }} on " + kWhere + " has {{ $value | humanizePercentage }} free",
           "Free space is below " + num(ratio * 100) + "% of the filesystem.");
   }
+  // Trend rules (range selectors; their history is kept by rule_history).
+  // The slot loses WAL when safe_wal_size reaches zero; the trend of the
+  // last 30 minutes predicts when.
+  b.add("PgReplicationSlotWalLossPredicted", "critical",
+        "predict_linear(pgwarden_slot_safe_wal_size_bytes[30m], " + secs(a.slot_wal_loss_horizon) + ") < 0", f,
+        "Slot {{ $labels.slot }} on " + kWhere + " will lose WAL within " + format_duration(a.slot_wal_loss_horizon),
+        "At the retention growth of the last 30 minutes, slot {{ $labels.slot }} passes max_slot_wal_keep_size "
+        "(safe_wal_size reaches 0) within " + format_duration(a.slot_wal_loss_horizon) +
+            "; its standby will then need a new base backup.");
+  b.add("HostDiskFillPredicted", "warning",
+        "predict_linear(pgwarden_host_filesystem_free_bytes[1h], " + secs(a.disk_fill_horizon) + ") < 0", f,
+        "Filesystem of {{ $labels.path }} on " + kWhere + " fills within " + format_duration(a.disk_fill_horizon),
+        "At the last hour's trend, free space on {{ $labels.path }} reaches zero within " +
+            format_duration(a.disk_fill_horizon) + ".");
   b.add("BackupTooOld", "warning", "pgwarden_host_newest_file_age_seconds > " + secs(a.backup_max_age), f,
         "Newest backup on " + kWhere + " is {{ $value | humanizeDuration }} old",
         "No file matching {{ $labels.glob }} is newer than " + secs(a.backup_max_age) + "s.");

@@ -17,6 +17,8 @@ bool is_comparison(BinOp op) {
          op == BinOp::Le;
 }
 
+bool takes_param(AggOp op) { return op == AggOp::Topk || op == AggOp::Bottomk || op == AggOp::Quantile; }
+
 bool is_set_op(BinOp op) { return op == BinOp::And || op == BinOp::Or || op == BinOp::Unless; }
 
 const char* binop_name(BinOp op) {
@@ -48,6 +50,11 @@ const char* aggop_name(AggOp op) {
     case AggOp::Avg: return "avg";
     case AggOp::Count: return "count";
     case AggOp::Group: return "group";
+    case AggOp::Topk: return "topk";
+    case AggOp::Bottomk: return "bottomk";
+    case AggOp::Quantile: return "quantile";
+    case AggOp::Stddev: return "stddev";
+    case AggOp::Stdvar: return "stdvar";
   }
   return "?";
 }
@@ -55,7 +62,9 @@ const char* aggop_name(AggOp op) {
 ValueType Node::type() const {
   switch (kind) {
     case Kind::Number: return ValueType::Scalar;
-    case Kind::Selector: case Kind::Aggregate: return ValueType::Vector;
+    case Kind::String: return ValueType::String;
+    case Kind::Selector: return range_selector ? ValueType::Matrix : ValueType::Vector;
+    case Kind::Aggregate: return ValueType::Vector;
     case Kind::Unary: case Kind::Paren: return args[0]->type();
     case Kind::Binary:
       return args[0]->type() == ValueType::Scalar && args[1]->type() == ValueType::Scalar ? ValueType::Scalar

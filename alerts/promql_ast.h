@@ -3,6 +3,7 @@
 // with vector matching, aggregations and a few functions.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@
 
 namespace pgw::promql {
 
-enum class ValueType { Scalar, Vector };
+enum class ValueType { Scalar, Vector, Matrix, String };
 
 struct Matcher {
   enum class Op { Eq, Ne, Re, Nre };
@@ -31,7 +32,9 @@ bool is_comparison(BinOp op);
 bool is_set_op(BinOp op);
 const char* binop_name(BinOp op);
 
-enum class AggOp { Sum, Min, Max, Avg, Count, Group };
+enum class AggOp { Sum, Min, Max, Avg, Count, Group, Topk, Bottomk, Quantile, Stddev, Stdvar };
+// topk, bottomk and quantile take a scalar parameter.
+bool takes_param(AggOp op);
 const char* aggop_name(AggOp op);
 
 // How two vectors' elements are paired (Prometheus VectorMatching).
@@ -47,13 +50,17 @@ struct Node;
 using NodePtr = std::unique_ptr<Node>;
 
 struct Node {
-  enum class Kind { Number, Selector, Unary, Binary, Aggregate, Call, Paren };
+  enum class Kind { Number, String, Selector, Unary, Binary, Aggregate, Call, Paren };
   Kind kind;
   int column = 1;  // 1-based start of the node in the expression
 
   double number = 0;                     // Number
+  std::string text;                      // String (a function argument)
   std::string metric;                    // Selector: name ("" when only matchers)
   std::vector<Matcher> matchers;         // Selector: includes __name__ for a name
+  bool range_selector = false;           // Selector: m[range] (a range vector)
+  std::int64_t range_ms = 0;             // Selector: the [range]
+  std::int64_t offset_ms = 0;            // Selector: offset
   bool negate = false;                   // Unary: true for '-'
   BinOp op = BinOp::Add;                 // Binary
   bool return_bool = false;              // Binary: comparison with `bool`
@@ -62,7 +69,7 @@ struct Node {
   bool without = false;                  // Aggregate
   std::vector<std::string> grouping;     // Aggregate
   std::string func;                      // Call
-  std::vector<NodePtr> args;             // Unary/Paren: [0]; Binary: [lhs, rhs]; Aggregate: [expr]; Call
+  std::vector<NodePtr> args;             // Unary/Paren: [0]; Binary: [lhs, rhs]; Aggregate: [expr(, param)]; Call
 
   explicit Node(Kind k) : kind(k) {}
   ValueType type() const;

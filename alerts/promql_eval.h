@@ -11,15 +11,12 @@
 #include <vector>
 
 #include "alerts/promql_ast.h"
+#include "alerts/promql_error.h"
+#include "alerts/promql_history.h"
+#include "alerts/promql_series_set.h"
 #include "core/sample.h"
 
 namespace pgw::promql {
-
-// One series of an instant vector; labels sorted by name, with __name__.
-struct Series {
-  Labels labels;
-  double value = 0;
-};
 
 struct Value {
   ValueType type = ValueType::Vector;
@@ -27,55 +24,16 @@ struct Value {
   std::vector<Series> vector;
 };
 
-// Runtime errors (e.g. many-to-many matching), messages as Prometheus words them.
-struct EvalError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// The samples of one evaluation round, sorted as Prometheus' storage returns
-// them and indexed by metric name. Build once, evaluate many rules.
-class SeriesSet {
- public:
-  explicit SeriesSet(const std::vector<Sample>& samples);
-  SeriesSet(const SeriesSet&) = delete;  // symbols_ points into series_
-  SeriesSet& operator=(const SeriesSet&) = delete;
-  SeriesSet(SeriesSet&&) = default;
-  SeriesSet& operator=(SeriesSet&&) = default;
-
-  const std::vector<Series>& all() const { return series_; }
-  // Positions in all() of the metric's series, ascending; nullptr if none.
-  const std::vector<size_t>* by_name(const std::string& name) const;
-
-  // When `samples` are the same series in the same order as the ones this
-  // set was built from (the usual case from one round to the next), takes
-  // their values and returns true; otherwise changes nothing, returns false.
-  bool refresh(const std::vector<Sample>& samples);
-
-  // Every label name and value of the set as a number, so that matching can
-  // compare series without reading their strings: symbol(s) is the number
-  // of s (kNoSymbol if no series has it), symbols(i) the (name, value)
-  // numbers of all()[i] in label order.
-  static constexpr std::uint32_t kNoSymbol = ~std::uint32_t{0};
-  using SymbolPair = std::pair<std::uint32_t, std::uint32_t>;
-  std::uint32_t symbol(const std::string& s) const;
-  std::string_view text(std::uint32_t symbol) const { return texts_[symbol]; }
-  std::span<const SymbolPair> symbols(size_t i) const {
-    return std::span<const SymbolPair>(pairs_).subspan(offsets_[i], offsets_[i + 1] - offsets_[i]);
-  }
-
- private:
-  void number_labels();
-
-  std::vector<Series> series_;
-  std::unordered_map<std::string_view, std::uint32_t> symbols_;
-  std::vector<std::string_view> texts_;  // by symbol
-  std::vector<SymbolPair> pairs_;  // all series' label numbers, in order
-  std::vector<size_t> offsets_;   // series i's numbers are pairs_[offsets_[i], offsets_[i + 1])
-  std::unordered_map<std::string, std::vector<size_t>> by_name_;
-  std::vector<size_t> position_;  // of each input sample in series_
-};
-
 Value evaluate(const Node& expr, const SeriesSet& input, double time_seconds);  // throws EvalError
+
+// Where range selectors and offsets read, and whether instant selectors
+// without offset also do (a test or a query against stored samples) rather
+// than taking the round's samples in `input`.
+struct EvalOptions {
+  const History* history = nullptr;
+  bool instants_from_history = false;
+};
+Value evaluate(const Node& expr, const SeriesSet& input, const EvalOptions& options, double time_seconds);
 
 // A vector result as samples (name = __name__ or ""), for callers outside.
 std::vector<Sample> to_samples(const Value& v);

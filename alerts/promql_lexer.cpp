@@ -74,151 +74,175 @@ std::string describe(const Token& t) {
   }
 }
 
-std::vector<Token> lex(std::string_view in) {
-  std::vector<Token> out;
-  size_t i = 0;
-  auto col = [&](size_t pos) { return static_cast<int>(pos) + 1; };
-  auto emit = [&](Tok t, size_t start, size_t len) {
-    out.push_back(Token{t, std::string(in.substr(start, len)), 0, col(start)});
-    i = start + len;
-  };
-  while (i < in.size()) {
-    char c = in[i];
-    char n = i + 1 < in.size() ? in[i + 1] : '\0';
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    if (c == '#') {  // comment to end of line
-      while (i < in.size() && in[i] != '\n') ++i;
-      continue;
-    }
-    size_t start = i;
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(n)))) {
-      // Same acceptance as Prometheus' scanNumber: [0x]digits[.digits][e[+-]digits]
-      std::string_view digits = "0123456789";
-      if (c == '0' && (n == 'x' || n == 'X')) { i += 2; digits = "0123456789abcdefABCDEF"; }
-      auto accept_run = [&](std::string_view set) { while (i < in.size() && set.find(in[i]) != std::string_view::npos) ++i; };
-      accept_run(digits);
-      if (i < in.size() && in[i] == '.') { ++i; accept_run(digits); }
-      if (digits.size() == 10 && i < in.size() && (in[i] == 'e' || in[i] == 'E')) {
-        ++i;
-        if (i < in.size() && (in[i] == '+' || in[i] == '-')) ++i;
-        accept_run("0123456789");
-      }
-      if (i < in.size() && is_ident_char(in[i])) {
-        // A duration like 5m: lexed so the parser can say where it is wrong.
-        while (i < in.size() && is_ident_char(in[i])) ++i;
-        out.push_back(Token{Tok::Duration, std::string(in.substr(start, i - start)), 0, col(start)});
+namespace {
+
+// One pass over the input; each lex_* consumes one token at `i`.
+class Lexer {
+ public:
+  explicit Lexer(std::string_view in) : in_(in) {}
+
+  std::vector<Token> run() {
+    while (i_ < in_.size()) {
+      char c = in_[i_];
+      char n = peek(1);
+      if (std::isspace(static_cast<unsigned char>(c))) { ++i_; continue; }
+      if (c == '#') {  // comment to end of line
+        while (i_ < in_.size() && in_[i_] != '\n') ++i_;
         continue;
       }
-      std::string text(in.substr(start, i - start));
-      out.push_back(Token{Tok::Number, text, parse_number(text, col(start)), col(start)});
-      continue;
+      if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(n)))) lex_number();
+      else if (is_ident_start(c)) lex_ident();
+      else if (c == '"' || c == '\'' || c == '`') lex_string();
+      else lex_operator();
     }
-    if (is_ident_start(c)) {
-      while (i < in.size() && is_ident_char(in[i])) ++i;
-      std::string text(in.substr(start, i - start));
-      std::string l = lower(text);
-      if (l == "inf" || l == "nan") {
-        out.push_back(Token{Tok::Number, text, parse_number(text, col(start)), col(start)});
-      } else {
-        out.push_back(Token{Tok::Ident, text, 0, col(start)});
+    out_.push_back(Token{Tok::End, "", 0, col(in_.size())});
+    return std::move(out_);
+  }
+
+ private:
+  std::string_view in_;
+  size_t i_ = 0;
+  std::vector<Token> out_;
+
+  static int col(size_t pos) { return static_cast<int>(pos) + 1; }
+  char peek(size_t ahead) const { return i_ + ahead < in_.size() ? in_[i_ + ahead] : '\0'; }
+  void emit(Tok t, size_t len) {
+    out_.push_back(Token{t, std::string(in_.substr(i_, len)), 0, col(i_)});
+    i_ += len;
+  }
+  void accept_run(std::string_view set) {
+    while (i_ < in_.size() && set.find(in_[i_]) != std::string_view::npos) ++i_;
+  }
+
+  // Same acceptance as Prometheus' scanNumber: [0x]digits[.digits][e[+-]digits];
+  // digits followed by letters are a duration (5m, 1h30m).
+  void lex_number() {
+    size_t start = i_;
+    std::string_view digits = "0123456789";
+    if (in_[i_] == '0' && (peek(1) == 'x' || peek(1) == 'X')) { i_ += 2; digits = "0123456789abcdefABCDEF"; }
+    accept_run(digits);
+    if (i_ < in_.size() && in_[i_] == '.') { ++i_; accept_run(digits); }
+    if (digits.size() == 10 && i_ < in_.size() && (in_[i_] == 'e' || in_[i_] == 'E')) {
+      ++i_;
+      if (i_ < in_.size() && (in_[i_] == '+' || in_[i_] == '-')) ++i_;
+      accept_run("0123456789");
+    }
+    if (i_ < in_.size() && is_ident_char(in_[i_])) {
+      while (i_ < in_.size() && is_ident_char(in_[i_])) ++i_;
+      out_.push_back(Token{Tok::Duration, std::string(in_.substr(start, i_ - start)), 0, col(start)});
+      return;
+    }
+    std::string text(in_.substr(start, i_ - start));
+    out_.push_back(Token{Tok::Number, text, parse_number(text, col(start)), col(start)});
+  }
+
+  void lex_ident() {
+    size_t start = i_;
+    while (i_ < in_.size() && is_ident_char(in_[i_])) ++i_;
+    std::string text(in_.substr(start, i_ - start));
+    std::string l = lower(text);
+    if (l == "inf" || l == "nan") out_.push_back(Token{Tok::Number, text, parse_number(text, col(start)), col(start)});
+    else out_.push_back(Token{Tok::Ident, text, 0, col(start)});
+  }
+
+  void lex_string() {
+    size_t start = i_;
+    char quote = in_[i_++];
+    std::string value;
+    bool closed = false;
+    while (i_ < in_.size()) {
+      char d = in_[i_];
+      if (d == quote) { closed = true; ++i_; break; }
+      if (quote != '`' && d == '\n') break;
+      if (quote != '`' && d == '\\') {
+        if (i_ + 1 >= in_.size()) break;
+        lex_escape(quote, value);
+        continue;
       }
-      continue;
+      value += d;
+      ++i_;
     }
-    if (c == '"' || c == '\'' || c == '`') {
-      char quote = c;
-      ++i;
-      std::string value;
-      bool closed = false;
-      while (i < in.size()) {
-        char d = in[i];
-        if (d == quote) { closed = true; ++i; break; }
-        if (quote != '`' && d == '\n') break;
-        if (quote != '`' && d == '\\') {
-          if (i + 1 >= in.size()) break;
-          char e = in[i + 1];
-          i += 2;
-          switch (e) {
-            case 'a': value += '\a'; break;
-            case 'b': value += '\b'; break;
-            case 'f': value += '\f'; break;
-            case 'n': value += '\n'; break;
-            case 'r': value += '\r'; break;
-            case 't': value += '\t'; break;
-            case 'v': value += '\v'; break;
-            case '\\': value += '\\'; break;
-            case '"': case '\'':
-              if (e != quote) throw ParseError(col(i - 2), "unknown escape sequence \\" + std::string(1, e) + " in string");
-              value += e;
-              break;
-            case 'x': case 'u': case 'U': {
-              size_t len = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-              if (i + len > in.size()) throw ParseError(col(i - 2), "invalid escape sequence in string");
-              std::string hex(in.substr(i, len));
-              char* end = nullptr;
-              unsigned long cp = std::strtoul(hex.c_str(), &end, 16);
-              if (*end != '\0') throw ParseError(col(i - 2), "invalid escape sequence in string");
-              if (e == 'x') value += static_cast<char>(cp); else append_utf8(value, cp);
-              i += len;
-              break;
-            }
-            default:
-              if (e >= '0' && e <= '7' && i + 2 <= in.size()) {
-                std::string oct(in.substr(i - 1, 3));
-                char* end = nullptr;
-                unsigned long v = std::strtoul(oct.c_str(), &end, 8);
-                if (*end != '\0' || v > 255) throw ParseError(col(i - 2), "invalid escape sequence in string");
-                value += static_cast<char>(v);
-                i += 2;
-                break;
-              }
-              throw ParseError(col(i - 2), "unknown escape sequence \\" + std::string(1, e) + " in string");
-          }
-          continue;
-        }
-        value += d;
-        ++i;
+    if (!closed) throw ParseError(col(start), "unterminated quoted string");
+    // "\xff" and octal escapes can spell bytes that are not UTF-8.
+    make_valid_utf8(value);
+    out_.push_back(Token{Tok::String, value, 0, col(start)});
+  }
+
+  // A backslash escape at i_ (Go's strconv.Unquote rules), appended to `value`.
+  void lex_escape(char quote, std::string& value) {
+    char e = in_[i_ + 1];
+    i_ += 2;
+    switch (e) {
+      case 'a': value += '\a'; return;
+      case 'b': value += '\b'; return;
+      case 'f': value += '\f'; return;
+      case 'n': value += '\n'; return;
+      case 'r': value += '\r'; return;
+      case 't': value += '\t'; return;
+      case 'v': value += '\v'; return;
+      case '\\': value += '\\'; return;
+      case '"': case '\'':
+        if (e != quote) throw ParseError(col(i_ - 2), "unknown escape sequence \\" + std::string(1, e) + " in string");
+        value += e;
+        return;
+      case 'x': case 'u': case 'U': {
+        size_t len = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        if (i_ + len > in_.size()) throw ParseError(col(i_ - 2), "invalid escape sequence in string");
+        std::string hex(in_.substr(i_, len));
+        char* end = nullptr;
+        unsigned long cp = std::strtoul(hex.c_str(), &end, 16);
+        if (*end != '\0') throw ParseError(col(i_ - 2), "invalid escape sequence in string");
+        if (e == 'x') value += static_cast<char>(cp); else append_utf8(value, cp);
+        i_ += len;
+        return;
       }
-      if (!closed) throw ParseError(col(start), "unterminated quoted string");
-      // "\xff" and octal escapes can spell bytes that are not UTF-8.
-      make_valid_utf8(value);
-      out.push_back(Token{Tok::String, value, 0, col(start)});
-      continue;
-    }
-    switch (c) {
-      case '{': emit(Tok::LBrace, start, 1); continue;
-      case '}': emit(Tok::RBrace, start, 1); continue;
-      case '(': emit(Tok::LParen, start, 1); continue;
-      case ')': emit(Tok::RParen, start, 1); continue;
-      case '[': emit(Tok::LBracket, start, 1); continue;
-      case ']': emit(Tok::RBracket, start, 1); continue;
-      case ',': emit(Tok::Comma, start, 1); continue;
-      case '+': emit(Tok::Add, start, 1); continue;
-      case '-': emit(Tok::Sub, start, 1); continue;
-      case '*': emit(Tok::Mul, start, 1); continue;
-      case '/': emit(Tok::Div, start, 1); continue;
-      case '%': emit(Tok::Mod, start, 1); continue;
-      case '^': emit(Tok::Pow, start, 1); continue;
-      case '=':
-        if (n == '=') emit(Tok::EqlC, start, 2);
-        else if (n == '~') emit(Tok::EqlRegex, start, 2);
-        else emit(Tok::Assign, start, 1);
-        continue;
-      case '!':
-        if (n == '=') { emit(Tok::Neq, start, 2); continue; }
-        if (n == '~') { emit(Tok::NeqRegex, start, 2); continue; }
-        throw ParseError(col(start), "unexpected character after \"!\": expected \"=\" or \"~\"");
-      case '>':
-        if (n == '=') emit(Tok::Gte, start, 2); else emit(Tok::Gtr, start, 1);
-        continue;
-      case '<':
-        if (n == '=') emit(Tok::Lte, start, 2); else emit(Tok::Lss, start, 1);
-        continue;
       default:
-        throw ParseError(col(start), "unexpected character \"" + std::string(1, c) + "\"");
+        if (e >= '0' && e <= '7' && i_ + 2 <= in_.size()) {
+          std::string oct(in_.substr(i_ - 1, 3));
+          char* end = nullptr;
+          unsigned long v = std::strtoul(oct.c_str(), &end, 8);
+          if (*end != '\0' || v > 255) throw ParseError(col(i_ - 2), "invalid escape sequence in string");
+          value += static_cast<char>(v);
+          i_ += 2;
+          return;
+        }
+        throw ParseError(col(i_ - 2), "unknown escape sequence \\" + std::string(1, e) + " in string");
     }
   }
-  out.push_back(Token{Tok::End, "", 0, col(in.size())});
-  return out;
-}
+
+  void lex_operator() {
+    char c = in_[i_], n = peek(1);
+    switch (c) {
+      case '{': return emit(Tok::LBrace, 1);
+      case '}': return emit(Tok::RBrace, 1);
+      case '(': return emit(Tok::LParen, 1);
+      case ')': return emit(Tok::RParen, 1);
+      case '[': return emit(Tok::LBracket, 1);
+      case ']': return emit(Tok::RBracket, 1);
+      case ',': return emit(Tok::Comma, 1);
+      case '+': return emit(Tok::Add, 1);
+      case '-': return emit(Tok::Sub, 1);
+      case '*': return emit(Tok::Mul, 1);
+      case '/': return emit(Tok::Div, 1);
+      case '%': return emit(Tok::Mod, 1);
+      case '^': return emit(Tok::Pow, 1);
+      case '=':
+        if (n == '=') return emit(Tok::EqlC, 2);
+        if (n == '~') return emit(Tok::EqlRegex, 2);
+        return emit(Tok::Assign, 1);
+      case '!':
+        if (n == '=') return emit(Tok::Neq, 2);
+        if (n == '~') return emit(Tok::NeqRegex, 2);
+        throw ParseError(col(i_), "unexpected character after \"!\": expected \"=\" or \"~\"");
+      case '>': return n == '=' ? emit(Tok::Gte, 2) : emit(Tok::Gtr, 1);
+      case '<': return n == '=' ? emit(Tok::Lte, 2) : emit(Tok::Lss, 1);
+      default: throw ParseError(col(i_), "unexpected character \"" + std::string(1, c) + "\"");
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<Token> lex(std::string_view in) { return Lexer(in).run(); }
 
 }  // namespace pgw::promql

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "core/duration.h"
+
 namespace pgw::promql {
 namespace {
 
@@ -55,11 +57,41 @@ const std::map<std::string, FuncSig>& functions() {
       {"clamp", {{V::Vector, V::Scalar, V::Scalar}}},
       {"clamp_min", {{V::Vector, V::Scalar}}},
       {"clamp_max", {{V::Vector, V::Scalar}}},
+      {"timestamp", {{V::Vector}}},
+      {"label_replace", {{V::Vector, V::String, V::String, V::String, V::String}}},
+      {"rate", {{V::Matrix}}},
+      {"irate", {{V::Matrix}}},
+      {"increase", {{V::Matrix}}},
+      {"delta", {{V::Matrix}}},
+      {"idelta", {{V::Matrix}}},
+      {"deriv", {{V::Matrix}}},
+      {"predict_linear", {{V::Matrix, V::Scalar}}},
+      {"changes", {{V::Matrix}}},
+      {"resets", {{V::Matrix}}},
+      {"absent_over_time", {{V::Matrix}}},
+      {"present_over_time", {{V::Matrix}}},
+      {"avg_over_time", {{V::Matrix}}},
+      {"min_over_time", {{V::Matrix}}},
+      {"max_over_time", {{V::Matrix}}},
+      {"sum_over_time", {{V::Matrix}}},
+      {"count_over_time", {{V::Matrix}}},
+      {"last_over_time", {{V::Matrix}}},
+      {"stddev_over_time", {{V::Matrix}}},
+      {"stdvar_over_time", {{V::Matrix}}},
+      {"quantile_over_time", {{V::Scalar, V::Matrix}}},
   };
   return f;
 }
 
-const char* type_name(ValueType t) { return t == ValueType::Scalar ? "scalar" : "instant vector"; }
+const char* type_name(ValueType t) {
+  switch (t) {
+    case ValueType::Scalar: return "scalar";
+    case ValueType::Vector: return "instant vector";
+    case ValueType::Matrix: return "range vector";
+    case ValueType::String: return "string";
+  }
+  return "?";
+}
 
 class Parser {
  public:
@@ -188,6 +220,9 @@ class Parser {
 
   void check_binary(Node& bin, bool has_matching, int op_column) {
     ValueType lt = bin.args[0]->type(), rt = bin.args[1]->type();
+    for (ValueType t : {lt, rt})
+      if (t != ValueType::Scalar && t != ValueType::Vector)
+        error_at(op_column, "binary expression must contain only scalar and instant vector types");
     bool both_scalar = lt == ValueType::Scalar && rt == ValueType::Scalar;
     if (is_comparison(bin.op) && both_scalar && !bin.return_bool)
       error_at(op_column, "comparisons between scalars must use BOOL modifier");
@@ -206,6 +241,8 @@ class Parser {
       next();
       // Unary operators bind like multiplication: -a^b is -(a^b).
       NodePtr operand = expr(kPowPrecedence);
+      if (operand->type() != ValueType::Scalar && operand->type() != ValueType::Vector)
+        error_at(column, "unary expression only allowed on expressions of type scalar or instant vector");
       if (operand->kind == Node::Kind::Number) {
         if (neg) operand->number = -operand->number;
         operand->column = column;
@@ -250,9 +287,11 @@ class Parser {
     std::string l = lower(t.text);
     static const std::map<std::string, AggOp> aggs = {
         {"sum", AggOp::Sum}, {"min", AggOp::Min}, {"max", AggOp::Max},
-        {"avg", AggOp::Avg}, {"count", AggOp::Count}, {"group", AggOp::Group}};
+        {"avg", AggOp::Avg}, {"count", AggOp::Count}, {"group", AggOp::Group},
+        {"topk", AggOp::Topk}, {"bottomk", AggOp::Bottomk}, {"quantile", AggOp::Quantile},
+        {"stddev", AggOp::Stddev}, {"stdvar", AggOp::Stdvar}};
     if (auto it = aggs.find(l); it != aggs.end()) return aggregation(it->second);
-    for (const char* unsupported : {"topk", "bottomk", "quantile", "count_values", "stddev", "stdvar"})
+    for (const char* unsupported : {"count_values"})
       if (l == unsupported) error_at(t.column, "aggregation \"" + t.text + "\" is not supported");
     for (const char* kw : {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
                            "bool", "offset"})
@@ -272,7 +311,16 @@ class Parser {
     c->func = name.text;
     if (peek().type != Tok::RParen) {
       for (;;) {
-        c->args.push_back(expr(0));
+        size_t i = c->args.size();
+        const FuncSig& sig = it->second;
+        if (i < sig.args.size() && sig.args[i] == ValueType::String && peek().type == Tok::String) {
+          auto str = std::make_unique<Node>(Node::Kind::String);
+          str->column = peek().column;
+          str->text = next().text;
+          c->args.push_back(std::move(str));
+        } else {
+          c->args.push_back(expr(0));
+        }
         if (peek().type != Tok::Comma) break;
         next();
       }
@@ -307,13 +355,33 @@ class Parser {
     };
     grouping();
     expect(Tok::LParen, "\"(\"");
-    a->args.push_back(expr(0));
-    if (peek().type == Tok::Comma) error_at(peek().column, std::string("aggregation \"") + aggop_name(op) + "\" takes no parameter");
+    NodePtr first = expr(0);
+    if (takes_param(op)) {
+      expect(Tok::Comma, "\",\"");
+      if (first->type() != ValueType::Scalar)
+        error_at(first->column, std::string("expected type scalar in aggregation parameter, got ") + type_name(first->type()));
+      a->args.push_back(expr(0));
+      a->args.push_back(std::move(first));
+    } else {
+      if (peek().type == Tok::Comma) error_at(peek().column, std::string("aggregation \"") + aggop_name(op) + "\" takes no parameter");
+      a->args.push_back(std::move(first));
+    }
     expect(Tok::RParen, "\")\"");
     if (!grouped) grouping();
     if (a->args[0]->type() != ValueType::Vector)
-      error_at(a->args[0]->column, "expected type instant vector in aggregation expression, got scalar");
+      error_at(a->args[0]->column, std::string("expected type instant vector in aggregation expression, got ") +
+                                       type_name(a->args[0]->type()));
     return a;
+  }
+
+  // A duration token ("5m", "1h30m") in milliseconds.
+  std::int64_t duration() {
+    const Token& t = peek();
+    if (t.type != Tok::Duration && t.type != Tok::Number) fail(t, "duration");
+    auto d = parse_duration(t.text);
+    if (!d) error_at(t.column, "bad duration syntax: \"" + t.text + "\"");
+    next();
+    return d->count();
   }
 
   std::vector<std::string> label_list() {
@@ -368,7 +436,16 @@ class Parser {
       }
       next();
     }
-    if (peek().type == Tok::LBracket) error_at(peek().column, "range vectors are not supported");
+    if (peek().type == Tok::LBracket) {
+      next();
+      s->range_selector = true;
+      s->range_ms = duration();
+      expect(Tok::RBracket, "\"]\"");
+    }
+    if (peek_keyword("offset")) {
+      next();
+      s->offset_ms = duration();
+    }
     bool non_empty = std::any_of(s->matchers.begin(), s->matchers.end(), [](const Matcher& m) { return !m.matches(""); });
     if (!non_empty) error_at(column, "vector selector must contain at least one non-empty matcher");
     return s;

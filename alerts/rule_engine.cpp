@@ -1,5 +1,6 @@
 #include "alerts/rule_engine.h"
 
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "alerts/builtin_rules.h"
 #include "alerts/promql_eval.h"
 #include "alerts/promql_parser.h"
+#include "alerts/rule_history.h"
 #include "alerts/rule_state.h"
 #include "alerts/template.h"
 #include "core/metric_catalog.h"
@@ -127,7 +129,8 @@ std::vector<ConfigError> validate_rules(const Config& config) {
   std::vector<ConfigError> errors;
   for (const auto& def : rule_definitions(config)) {
     try {
-      promql::parse(def.expr);
+      if (promql::parse(def.expr)->type() == promql::ValueType::Matrix)
+        errors.push_back(rule_error(def, "expr: invalid expression type \"range vector\" for alerting rule, must be scalar or instant vector"));
     } catch (const promql::ParseError& e) {
       errors.push_back(rule_error(def, std::string("expr: ") + e.what()));
     }
@@ -170,6 +173,7 @@ struct RuleEngine::Impl {
   // The last round's series, kept to be refreshed when the next round has
   // the same ones (sorting and indexing them is a good part of a round).
   std::unique_ptr<promql::SeriesSet> input;
+  RuleHistory history;
 };
 
 RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
@@ -185,6 +189,10 @@ RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
     r.def = std::move(def);
     impl_->rules.push_back(std::move(r));
   }
+  impl_->history = RuleHistory(static_cast<size_t>(config.alerts.history_max_samples));
+  std::vector<const promql::Node*> exprs;
+  for (const auto& r : impl_->rules) exprs.push_back(r.expr.get());
+  impl_->history.set_needs(exprs);
 }
 
 RuleEngine::~RuleEngine() = default;
@@ -194,10 +202,13 @@ void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
   std::lock_guard lock(impl_->mu);
   if (!impl_->input || !impl_->input->refresh(samples)) impl_->input = std::make_unique<promql::SeriesSet>(samples);
   const promql::SeriesSet& input = *impl_->input;
+  impl_->history.record(input, std::llround(t * 1000));
+  promql::EvalOptions options;
+  options.history = &impl_->history.history();
   for (auto& rule : impl_->rules) {
     std::vector<ReturnedAlert> found;
     try {
-      found = instances(rule, promql::evaluate(*rule.expr, input, t));
+      found = instances(rule, promql::evaluate(*rule.expr, input, options, t));
     } catch (const promql::EvalError& e) {
       // Like Prometheus, a failed evaluation leaves the rule's alerts as they were.
       if (rule.last_error != e.what())
@@ -261,7 +272,25 @@ void RuleEngine::restore_state(const nlohmann::json& state) {
   impl_->publish();
 }
 
+nlohmann::json RuleEngine::save_history() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->history.save();
+}
+
+void RuleEngine::restore_history(const nlohmann::json& saved) {
+  std::lock_guard lock(impl_->mu);
+  try {
+    impl_->history.restore(saved);
+  } catch (const std::exception& e) {
+    spdlog::warn("ignoring saved rule history: {}", e.what());
+  }
+}
+
 void RuleEngine::append_samples(std::vector<Sample>& out) const {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->history.append_samples(out);
+  }
   // One sample per (alertname, severity, state) whose value is the number of
   // instances in that state: several instances of one rule (one per node)
   // would otherwise produce duplicate series.

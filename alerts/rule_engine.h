@@ -45,7 +45,14 @@ class RuleEngine : public SampleSource {
   nlohmann::json save_state() const;
   void restore_state(const nlohmann::json& state);
 
-  // pgwarden_alerts{alertname,severity,state} = 1 per active alert.
+  // The samples range selectors and offsets keep (see rule_history.h),
+  // for a restart and for the next cron run. restore_history() ignores
+  // (and logs) bad input.
+  nlohmann::json save_history() const;
+  void restore_history(const nlohmann::json& saved);
+
+  // pgwarden_alerts{alertname,severity,state} = 1 per active alert, and
+  // the history's pgwarden_rule_history_* figures.
   void append_samples(std::vector<Sample>& out) const override;
 
  private:

@@ -163,6 +163,9 @@ struct AlertsConfig {
   double slot_safe_wal_size_min_bytes = 128.0 * 1024 * 1024;
   Duration for_ = Duration(60LL * 1000);      // default `for` of built-in rules
   std::vector<std::string> disabled;          // built-in alert names turned off
+  Duration slot_wal_loss_horizon = Duration(4LL * 3600 * 1000);  // PgReplicationSlotWalLossPredicted
+  Duration disk_fill_horizon = Duration(6LL * 3600 * 1000);      // HostDiskFillPredicted
+  double history_max_samples = 1e6;  // bound of the range-selector history (all series)
 };
 
 // Per-check overrides ([checks.NAME] tables).

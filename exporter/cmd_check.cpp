@@ -15,6 +15,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/rule_history_file.h"
 #include "core/durable_file.h"
 #include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
@@ -237,9 +238,12 @@ int run_check(const CheckOptions& opt) {
   // The same alerting step as serve's round (exporter/alert_round.h).
   RuleEngine rules(config);
   std::optional<AlertStateFile> state_file;
+  std::optional<RuleHistoryFile> history_file;  // range selectors' samples, next to the state file
   if (!opt.state_file.empty()) {
     state_file.emplace(opt.state_file);
     restore_alert_state(rules, state_file->load());
+    history_file.emplace(opt.state_file + ".history");
+    history_file->load_into(rules);
   }
   std::unique_ptr<Notifier> notifier;
   if (opt.notify)
@@ -249,6 +253,7 @@ int run_check(const CheckOptions& opt) {
   run_alert_round({&store, &build_info}, rules, notifier.get(), std::chrono::system_clock::now());
   if (notifier) notifier->deliver(Deadline::in(std::chrono::seconds(10)));
   if (state_file) state_file->save(rules, /*force=*/true);
+  if (history_file) history_file->save_from(rules, /*force=*/true);
 
   std::vector<Sample> samples;
   store.append_samples(samples);

@@ -16,6 +16,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/rule_history_file.h"
 #include "core/durable_file.h"
 #include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
@@ -38,6 +39,7 @@ struct Runtime {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<AlertStateFile> state_file;
+  std::unique_ptr<RuleHistoryFile> history_file;  // what range selectors need, across restarts
 };
 
 std::string alert_state_path(const Config& c) { return c.exporter.state_dir + "/alerts.json"; }
@@ -136,6 +138,8 @@ class Service : public HttpBackend {
     rt->rules = std::make_unique<RuleEngine>(*config);
     restore_alert_state(*rt->rules, alert_state);
     rt->state_file = std::make_unique<AlertStateFile>(alert_state_path(*config));
+    rt->history_file = std::make_unique<RuleHistoryFile>(config->exporter.state_dir + "/rule_history.json");
+    rt->history_file->load_into(*rt->rules);
     rt->notifier = std::make_unique<Notifier>(*config, config->exporter.state_dir);
     rt->scheduler = std::make_unique<Scheduler>(*config, store_);
     store_.retain(rt->scheduler->keys());
@@ -171,6 +175,7 @@ class Service : public HttpBackend {
     rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
     if (handover) *handover = rt_->notifier->handover();
     rt_->state_file->save(*rt_->rules, /*force=*/true);
+    rt_->history_file->save_from(*rt_->rules, /*force=*/true);
     std::unique_lock lock(mu_);
     rt_.reset();
   }
@@ -211,6 +216,7 @@ class Service : public HttpBackend {
   void on_round(Runtime& rt) {
     run_alert_round({&store_, &build_info_}, *rt.rules, rt.notifier.get(), std::chrono::system_clock::now());
     rt.state_file->save(*rt.rules, /*force=*/false);
+    rt.history_file->save_from(*rt.rules);
     rounds_.completed();
     {
       std::lock_guard lock(delivery_mu_);

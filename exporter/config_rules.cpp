@@ -22,11 +22,12 @@ const std::vector<std::string>& builtin_alert_names() {
       "HostDiskSpaceLow",    "BackupTooOld",
       "DataDirPermissions",  "SshHostKeyUnverified",
       "SyncQueueBacklog",    "CheckFailing",
-      "Watchdog",
+      "Watchdog",            "PatroniPaused",
       "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk",
       "PgLongTransaction",   "PgXminHorizonHeld",
       "PgTransactionIdWraparound", "PgArchiveBacklog",
-      "PgSubscriptionErrors"};
+      "PgSubscriptionErrors", "PgReplicationSlotWalLossPredicted",
+      "HostDiskFillPredicted"};
   return names;
 }
 
@@ -88,6 +89,9 @@ void read_alerts(TableReader& root, LoadState& st, AlertsConfig& a) {
   r.number("archive_ready_files_max", a.archive_ready_files_max, 0, kAny);
   r.number("slot_safe_wal_size_min_bytes", a.slot_safe_wal_size_min_bytes, 0, kAny);
   r.duration("for", a.for_, true);
+  r.duration("slot_wal_loss_horizon", a.slot_wal_loss_horizon);
+  r.duration("disk_fill_horizon", a.disk_fill_horizon);
+  r.number("history_max_samples", a.history_max_samples, 0, 1e9);
   if (r.strings("disabled", a.disabled)) {
     const auto* arr = t->get("disabled")->as_array();
     const auto& names = builtin_alert_names();

@@ -1,4 +1,4 @@
-// pgwarden command line: serve (default), check, validate, rules export, version.
+// pgwarden command line: serve (default), check, validate, rules export|test, version.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,7 @@
 #include "alerts/rules_export.h"
 #include "exporter/build_info.h"
 #include "exporter/cmd_check.h"
+#include "exporter/cmd_rules_test.h"
 #include "exporter/config_loader.h"
 #include "exporter/logging.h"
 #include "exporter/cmd_serve.h"
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
   rules->require_subcommand(1);
   auto* rexport = rules->add_subcommand("export", "Prometheus rules YAML on stdout");
   rexport->add_option("-c,--config", rules_path, "config file")->required();
+  std::vector<std::string> test_files;
+  auto* rtest = rules->add_subcommand("test", "run promtool-format rule unit tests");
+  rtest->add_option("files", test_files, "test files")->required();
 
   app.add_subcommand("version", "print the version");
 
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
   }
   if (*val) return validate(validate_path);
   if (*rexport) return export_rules(rules_path);
+  if (*rtest) return pgw::run_rules_test(test_files);
   if (*check) return pgw::run_check(check_opts);
   return pgw::run_serve(serve_opts);
 }

@@ -29,6 +29,7 @@ const std::vector<std::string> kBuiltinAlerts = {
     "CheckFailing",      "Watchdog",              "PatroniPaused",
     "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk", "PgLongTransaction",
     "PgXminHorizonHeld", "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors",
+    "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted",
 };
 
 // A copy of etc/aya.toml with dummy secret files (0600) next to it, as a

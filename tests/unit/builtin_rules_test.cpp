@@ -90,7 +90,8 @@ TEST(BuiltinRules, EveryContractNameIsPresentParsesAndHasSummary) {
       "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog",
       "PatroniPaused",
       "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk", "PgLongTransaction", "PgXminHorizonHeld",
-      "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors"};
+      "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors",
+      "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted"};
   Config c;
   ClusterConfig cl;
   cl.name = "aya";

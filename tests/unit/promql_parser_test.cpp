@@ -113,8 +113,16 @@ TEST(PromqlParser, ErrorsNameColumnAndExpectation) {
   EXPECT_NE(error_of("1 > 2").find("comparisons between scalars must use BOOL modifier"), std::string::npos);
   EXPECT_NE(error_of("a and 1").find("set operator \"and\" not allowed"), std::string::npos);
   EXPECT_NE(error_of("a + bool b").find("bool modifier can only be used on comparison operators"), std::string::npos);
-  EXPECT_NE(error_of("rate(a[5m])").find("unknown function"), std::string::npos);
-  EXPECT_NE(error_of("a[5m]").find("range vectors are not supported"), std::string::npos);
+  EXPECT_NE(error_of("nosuch(a[5m])").find("unknown function"), std::string::npos);
+  EXPECT_EQ(error_of("rate(a)"),
+            "expected type range vector in call to function \"rate\", got instant vector at column 6");
+  EXPECT_EQ(error_of("a[5x]"), "bad duration syntax: \"5x\" at column 3");
+  EXPECT_EQ(error_of("a[5m"), "unexpected end of input at column 5, expected \"]\"");
+  EXPECT_NE(error_of("a[5m] + 1").find("binary expression must contain only scalar and instant vector types"),
+            std::string::npos);
+  EXPECT_NE(error_of("sum(a[5m])").find("got range vector"), std::string::npos);
+  EXPECT_NE(error_of("-a[5m]").find("unary expression only allowed"), std::string::npos);
+  EXPECT_NE(error_of("a offset").find("expected duration"), std::string::npos);
   EXPECT_NE(error_of(R"({job=""})").find("at least one non-empty matcher"), std::string::npos);
   EXPECT_NE(error_of(R"(up{__name__="x"})").find("metric name must not be set twice"), std::string::npos);
   EXPECT_NE(error_of(R"(up{a=~"("})").find("invalid regular expression"), std::string::npos);
@@ -124,7 +132,8 @@ TEST(PromqlParser, ErrorsNameColumnAndExpectation) {
   EXPECT_NE(error_of("a and on(x) group_left b").find("no grouping allowed for \"and\" operation"), std::string::npos);
   EXPECT_NE(error_of("\"x\"").find("string literals are not supported"), std::string::npos);
   EXPECT_NE(error_of("up{a=\"x}").find("unterminated quoted string"), std::string::npos);
-  EXPECT_NE(error_of("topk(1, a)").find("not supported"), std::string::npos);
+  EXPECT_NE(error_of("count_values(\"v\", a)").find("not supported"), std::string::npos);
+  EXPECT_NE(error_of("topk(a, a)").find("expected type scalar in aggregation parameter"), std::string::npos);
   EXPECT_NE(error_of("time(1)").find("wrong number of arguments"), std::string::npos);
 }
 

@@ -1,0 +1,72 @@
+// The input of an evaluation: one round's samples as Prometheus' storage
+// would return them (sorted, indexed by name, labels numbered), and the
+// timestamped points range selectors read.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/sample.h"
+
+namespace pgw::promql {
+
+// One series of an instant vector; labels sorted by name, with __name__.
+struct Series {
+  Labels labels;
+  double value = 0;
+};
+
+// One sample of a series' history: milliseconds since the epoch, value.
+struct Point {
+  std::int64_t t;
+  double v;
+};
+
+// The samples of one evaluation round, sorted as Prometheus' storage returns
+// them and indexed by metric name. Build once, evaluate many rules.
+class SeriesSet {
+ public:
+  explicit SeriesSet(const std::vector<Sample>& samples);
+  SeriesSet(const SeriesSet&) = delete;  // symbols_ points into series_
+  SeriesSet& operator=(const SeriesSet&) = delete;
+  SeriesSet(SeriesSet&&) = default;
+  SeriesSet& operator=(SeriesSet&&) = default;
+
+  const std::vector<Series>& all() const { return series_; }
+  // Positions in all() of the metric's series, ascending; nullptr if none.
+  const std::vector<size_t>* by_name(const std::string& name) const;
+
+  // When `samples` are the same series in the same order as the ones this
+  // set was built from (the usual case from one round to the next), takes
+  // their values and returns true; otherwise changes nothing, returns false.
+  bool refresh(const std::vector<Sample>& samples);
+
+  // Every label name and value of the set as a number, so that matching can
+  // compare series without reading their strings: symbol(s) is the number
+  // of s (kNoSymbol if no series has it), symbols(i) the (name, value)
+  // numbers of all()[i] in label order.
+  static constexpr std::uint32_t kNoSymbol = ~std::uint32_t{0};
+  using SymbolPair = std::pair<std::uint32_t, std::uint32_t>;
+  std::uint32_t symbol(const std::string& s) const;
+  std::string_view text(std::uint32_t symbol) const { return texts_[symbol]; }
+  std::span<const SymbolPair> symbols(size_t i) const {
+    return std::span<const SymbolPair>(pairs_).subspan(offsets_[i], offsets_[i + 1] - offsets_[i]);
+  }
+
+ private:
+  void number_labels();
+
+  std::vector<Series> series_;
+  std::unordered_map<std::string_view, std::uint32_t> symbols_;
+  std::vector<std::string_view> texts_;  // by symbol
+  std::vector<SymbolPair> pairs_;  // all series' label numbers, in order
+  std::vector<size_t> offsets_;   // series i's numbers are pairs_[offsets_[i], offsets_[i + 1])
+  std::unordered_map<std::string, std::vector<size_t>> by_name_;
+  std::vector<size_t> position_;  // of each input sample in series_
+};
+
+}  // namespace pgw::promql

@@ -1,0 +1,180 @@
+#include "alerts/rule_history.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "alerts/promql_labels.h"
+#include "core/metric_catalog.h"
+
+namespace pgw {
+namespace {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_rule_history_series", MetricType::Gauge,
+     "Series whose recent samples the rules' range selectors and offsets keep in memory."},
+    {"pgwarden_rule_history_samples", MetricType::Gauge, "Samples kept in memory for range selectors and offsets."},
+    {"pgwarden_rule_history_dropped_samples_total", MetricType::Counter,
+     "Samples dropped (oldest first) because the history reached [alerts] history_max_samples."},
+});
+
+void collect_needs(const promql::Node& n, std::vector<std::pair<const promql::Node*, std::int64_t>>& out) {
+  if (n.kind == promql::Node::Kind::Selector && (n.range_selector || n.offset_ms > 0)) {
+    std::int64_t depth = n.offset_ms + (n.range_selector ? n.range_ms : promql::kLookbackMs);
+    out.emplace_back(&n, depth);
+  }
+  for (const auto& a : n.args) collect_needs(*a, out);
+}
+
+bool matches(const std::vector<promql::Matcher>& ms, const Labels& labels) {
+  static const std::string empty;
+  for (const auto& m : ms) {
+    const std::string* v = promql::find_label(labels, m.name);
+    if (!m.matches(v ? *v : empty)) return false;
+  }
+  return true;
+}
+
+// JSON has no NaN or Inf: those go as strings, as Prometheus' API writes values.
+nlohmann::json encode(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  return v;
+}
+double decode(const nlohmann::json& j) {
+  if (j.is_number()) return j.get<double>();
+  std::string s = j.get<std::string>();
+  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (s == "+Inf") return std::numeric_limits<double>::infinity();
+  if (s == "-Inf") return -std::numeric_limits<double>::infinity();
+  throw std::invalid_argument("bad value " + s);
+}
+
+}  // namespace
+
+void RuleHistory::set_needs(const std::vector<const promql::Node*>& exprs) {
+  std::vector<std::pair<const promql::Node*, std::int64_t>> found;
+  for (const auto* e : exprs) collect_needs(*e, found);
+  needs_.clear();
+  for (const auto& [n, depth] : found) needs_.push_back(Need{n->matchers, depth});
+  for (auto& [name, group] : history_.all())
+    for (auto& [key, s] : group) s.keep_ms = keep_for(s.labels);
+}
+
+std::int64_t RuleHistory::keep_for(const Labels& labels) const {
+  std::int64_t keep = 0;
+  for (const auto& n : needs_)
+    if (n.keep_ms > keep && matches(n.matchers, labels)) keep = n.keep_ms;
+  return keep;
+}
+
+void RuleHistory::record(const promql::SeriesSet& round, std::int64_t t) {
+  ++round_;
+  if (!needs_.empty()) {
+    // Candidates through the name index where a need names its metric.
+    std::vector<size_t> candidates;
+    bool all = false;
+    for (const auto& n : needs_) {
+      const promql::Matcher* by_name = nullptr;
+      for (const auto& m : n.matchers)
+        if (m.name == promql::kName && m.op == promql::Matcher::Op::Eq) by_name = &m;
+      if (!by_name) {
+        all = true;
+        break;
+      }
+      if (const auto* idx = round.by_name(by_name->value)) candidates.insert(candidates.end(), idx->begin(), idx->end());
+    }
+    if (all) {
+      candidates.resize(round.all().size());
+      for (size_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
+    } else {
+      std::sort(candidates.begin(), candidates.end());
+      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    }
+    for (size_t i : candidates) {
+      const auto& s = round.all()[i];
+      std::int64_t keep = keep_for(s.labels);
+      if (keep == 0) continue;
+      auto& h = history_.add(s.labels, t, s.value);
+      h.keep_ms = keep;
+      h.seen_round = round_;
+    }
+  }
+  // A needed series missing from this round went stale (as a scrape would mark it).
+  for (auto& [name, group] : history_.all())
+    for (auto& [key, s] : group)
+      if (s.seen_round != round_) history_.add_stale(s, t);
+  trim(t);
+  enforce_bound();
+}
+
+void RuleHistory::trim(std::int64_t now) {
+  for (auto& [name, group] : history_.all())
+    for (auto& [key, s] : group) promql::History::drop_before(s, now - s.keep_ms);
+  history_.remove_empty();
+  samples_ = history_.sample_count();
+}
+
+void RuleHistory::enforce_bound() {
+  while (samples_ > max_samples_) {
+    // The oldest points across all series go first, one timestamp at a time.
+    std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [name, group] : history_.all())
+      for (const auto& [key, s] : group)
+        if (s.size() > 0) oldest = std::min(oldest, s.view().front().t);
+    size_t before = samples_;
+    for (auto& [name, group] : history_.all())
+      for (auto& [key, s] : group) promql::History::drop_before(s, oldest + 1);
+    history_.remove_empty();
+    samples_ = history_.sample_count();
+    dropped_ += before - samples_;
+    if (samples_ == before) break;
+  }
+}
+
+nlohmann::json RuleHistory::save() const {
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& [name, group] : history_.all())
+    for (const auto& [key, s] : group) {
+      nlohmann::json labels = nlohmann::json::object();
+      for (const auto& [k, v] : s.labels) labels[k] = v;
+      nlohmann::json points = nlohmann::json::array();
+      for (const auto& p : s.view()) points.push_back({p.t, encode(p.v)});
+      series.push_back({{"labels", std::move(labels)}, {"points", std::move(points)}, {"stale", s.stale}});
+    }
+  return {{"version", 1}, {"series", std::move(series)}};
+}
+
+void RuleHistory::restore(const nlohmann::json& saved) {
+  promql::History restored;
+  try {
+    if (!saved.is_object() || saved.value("version", 0) != 1 || !saved.contains("series") || !saved["series"].is_array())
+      throw std::invalid_argument("expected {\"version\": 1, \"series\": [...]}");
+    for (const auto& s : saved["series"]) {
+      Labels labels;
+      for (const auto& [k, v] : s.at("labels").items()) labels.emplace_back(k, v.get<std::string>());
+      normalize(labels);
+      std::int64_t keep = keep_for(labels);
+      if (keep == 0) continue;  // no rule needs it any more
+      promql::History::Series* h = nullptr;
+      for (const auto& p : s.at("points")) h = &restored.add(labels, p.at(0).get<std::int64_t>(), decode(p.at(1)));
+      if (!h) continue;
+      h->keep_ms = keep;
+      for (const auto& t : s.at("stale")) h->stale.push_back(t.get<std::int64_t>());
+      std::sort(h->stale.begin(), h->stale.end());
+    }
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("rule history: ") + e.what());
+  }
+  history_ = std::move(restored);
+  samples_ = history_.sample_count();
+  enforce_bound();
+}
+
+void RuleHistory::append_samples(std::vector<Sample>& out) const {
+  out.push_back(Sample{"pgwarden_rule_history_series", {}, static_cast<double>(history_.series_count())});
+  out.push_back(Sample{"pgwarden_rule_history_samples", {}, static_cast<double>(samples_)});
+  out.push_back(Sample{"pgwarden_rule_history_dropped_samples_total", {}, static_cast<double>(dropped_)});
+}
+
+}  // namespace pgw
