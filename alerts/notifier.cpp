@@ -170,11 +170,20 @@ struct Notifier::Impl {
       req.headers.emplace_back("X-Pgwarden-Signature",
                                signature_header_value(r.cfg.hmac_secret, req.body));
     HttpResponse resp;
-    if (req.url.empty())
-      resp.error = "receiver has no url";
-    else
-      resp = http_request(req);
-    Outcome outcome = req.url.empty() ? Outcome::Drop : classify(resp);
+    Outcome outcome;
+    if (r.payload->transport) {  // non-HTTP receivers (email) deliver the body themselves
+      DeliveryResult t = r.payload->transport(r.cfg, entry.body, req.timeout);
+      resp.error = t.detail;
+      outcome = t.outcome == DeliveryResult::Outcome::Delivered ? Outcome::Success
+                : t.outcome == DeliveryResult::Outcome::Retry   ? Outcome::Retry
+                                                                : Outcome::Drop;
+    } else {
+      if (req.url.empty())
+        resp.error = "receiver has no url";
+      else
+        resp = http_request(req);
+      outcome = req.url.empty() ? Outcome::Drop : classify(resp);
+    }
 
     std::lock_guard lock(mu);
     if (r.queue.empty() || r.queue.front().id != entry.id) return false;
@@ -217,7 +226,9 @@ struct Notifier::Impl {
 Notifier::Notifier(const Config& config, std::string state_dir, NotifierOptions options)
     : impl_(std::make_unique<Impl>(std::move(state_dir), std::move(options))) {
   auto& d = *impl_;
-  if (d.options.external_url.empty()) d.options.external_url = "http://" + config.exporter.listen;
+  if (d.options.external_url.empty())
+    d.options.external_url = config.exporter.external_url.empty() ? "http://" + config.exporter.listen
+                                                                  : config.exporter.external_url;
   std::error_code ec;
   fs::create_directories(d.state_dir, ec);
   if (ec) spdlog::error("notifier: cannot create state_dir {}: {}", d.state_dir, ec.message());

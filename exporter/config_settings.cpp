@@ -23,6 +23,11 @@ void read_exporter(TableReader& root, LoadState& st, ExporterConfig& e) {
                   "must not be empty (expected a directory path)");
     e.state_dir = st.base.resolve(e.state_dir);
   }
+  if (r.string("external_url", e.external_url)) {
+    if (auto err = check_http_url(e.external_url))
+      st.sink.add(*t->get("external_url"), r.key_path("external_url"), *err);
+    while (!e.external_url.empty() && e.external_url.back() == '/') e.external_url.pop_back();
+  }
   r.integer("workers", e.workers, 1, 1024);
   if (r.string("log_level", e.log_level)) {
     static const std::vector<std::string> levels = {"trace", "debug", "info",    "warn",

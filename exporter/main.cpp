@@ -1,4 +1,4 @@
-// pgwarden command line: serve (default), check, validate, rules export, version.
+// pgwarden command line: serve (default), check, discover, validate, rules export, version.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -6,6 +6,7 @@
 #include "alerts/rule_engine.h"
 #include "exporter/build_info.h"
 #include "exporter/cmd_check.h"
+#include "exporter/cmd_discover.h"
 #include "exporter/config_loader.h"
 #include "exporter/logging.h"
 #include "exporter/cmd_serve.h"
@@ -54,6 +55,12 @@ int main(int argc, char** argv) {
   check->add_option("--output", check_opts.output, "write to FILE atomically instead of stdout");
   check->add_option("--state-file", check_opts.state_file, "keep for-timers and dedup across runs");
   check->add_flag("--notify", check_opts.notify, "send notifications through the receivers");
+  check->add_option("--push", check_opts.push_url, "send the run's samples to a Pushgateway at URL");
+
+  pgw::DiscoverCommandOptions discover_opts;
+  auto* discover = app.add_subcommand("discover", "print a starting config for a live cluster");
+  discover->add_option("--patroni", discover_opts.patroni_url, "a Patroni REST API URL");
+  discover->add_option("conninfo", discover_opts.conninfo, "libpq conninfo of any node (default: libpq environment)");
 
   std::string validate_path;
   auto* val = app.add_subcommand("validate", "check a config file; exit 0 or 2");
@@ -85,5 +92,6 @@ int main(int argc, char** argv) {
   if (*val) return validate(validate_path);
   if (*rexport) return export_rules(rules_path);
   if (*check) return pgw::run_check(check_opts);
+  if (*discover) return pgw::run_discover(discover_opts);
   return pgw::run_serve(serve_opts);
 }
