@@ -92,6 +92,9 @@ TEST_F(PushgatewayTest, RunSamplesAppearGroupedByJobAndCluster) {
 TEST_F(PushgatewayTest, SecondRunReplacesTheGroupOnly) {
   PushgatewayServer gw;
   ASSERT_EQ(check("--push " + shell_quote(gw.url())).exit_code, 0);
+  // The gateway insists on one HELP text per metric name across groups.
+  std::string help = parse_exposition(gw.metrics()).help["pgwarden_node_up"];
+  ASSERT_FALSE(help.empty());
   // A series left in the group by someone else, and another group.
   auto put = [&](const std::string& path, const std::string& body) {
     HttpRequest req;
@@ -102,7 +105,7 @@ TEST_F(PushgatewayTest, SecondRunReplacesTheGroupOnly) {
     return http_request(req).status;
   };
   ASSERT_EQ(put("/metrics/job/pgwarden/cluster/e2e", "# TYPE pgwarden_leftover gauge\npgwarden_leftover 7\n"), 200);
-  ASSERT_EQ(put("/metrics/job/pgwarden/cluster/other", "# TYPE pgwarden_node_up gauge\npgwarden_node_up{node=\"x\"} 0\n"), 200);
+  ASSERT_EQ(put("/metrics/job/pgwarden/cluster/other", "# HELP pgwarden_node_up " + help + "\n# TYPE pgwarden_node_up gauge\npgwarden_node_up{node=\"x\"} 0\n"), 200);
   Exposition before = parse_exposition(gw.metrics());
   ASSERT_TRUE(before.find("pgwarden_leftover", {{"cluster", "e2e"}}));
   double first_push = before.value("push_time_seconds", {{"job", "pgwarden"}, {"cluster", "e2e"}}).value_or(0);
