@@ -161,7 +161,10 @@ std::vector<std::string> push_to_gateway(const std::string& url, const std::vect
     // that owns what it uses, and a gateway that hangs is abandoned.
     auto done = std::make_shared<std::promise<int>>();
     auto result = done->get_future();
-    std::thread([gateway, collectable, done] { done->set_value(gateway->Push()); }).detach();
+    // prometheus-cpp 1.0's Push() sends POST (replaces only the pushed metric
+    // names) and PushAdd() sends PUT (replaces the whole group), like the
+    // Java client's historical naming; the group must be replaced, so PUT.
+    std::thread([gateway, collectable, done] { done->set_value(gateway->PushAdd()); }).detach();
     std::string where = "pushgateway " + t.shown + " (cluster " + (cluster.empty() ? "-" : cluster) + ")";
     if (result.wait_until(deadline) != std::future_status::ready) {
       errors.push_back(where + ": no answer within " + format_duration(timeout));

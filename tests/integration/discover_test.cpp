@@ -48,10 +48,12 @@ Discovered discover(const std::string& args, const std::string& dir) {
 // of this branch would.
 std::string runnable(std::string toml, const std::string& dir, bool& cluster_keys_supported) {
   toml = std::regex_replace(toml, std::regex("state_dir = \"[^\"]*\""), "state_dir = \"" + dir + "/state\"");
+  toml = std::regex_replace(toml, std::regex("\ninterval = \"15s\""), "\ninterval = \"1s\"");
   std::string probe = dir + "/probe.toml";
   write_file(probe, "[[clusters]]\nname = \"x\"\nexpected_slots = []\n[[clusters.nodes]]\nname = \"a\"\n"
-                    "conninfo = \"host=127.0.0.1\"\n", true);
-  cluster_keys_supported = run_command(std::string(PGWARDEN_BINARY) + " validate -c " + shell_quote(probe)).exit_code == 0;
+                    "role = \"primary\"\nconninfo = \"host=127.0.0.1\"\n", true);
+  cluster_keys_supported =
+      run_command(std::string(PGWARDEN_BINARY) + " validate -c " + shell_quote(probe) + " 2>/dev/null").exit_code == 0;
   if (!cluster_keys_supported)
     toml = std::regex_replace(toml, std::regex("\n(expected_standbys|expected_slots|sync_standbys) = "), "\n# $1 = ");
   return toml;

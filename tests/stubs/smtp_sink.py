@@ -44,8 +44,7 @@ def main():
                 "rcpt_tos": envelope.rcpt_tos,
                 "data": envelope.content.decode("utf-8", "replace"),
                 "tls": session.ssl is not None,
-                "login": (session.login_data.decode() if isinstance(session.login_data, bytes)
-                          else session.login_data) if session.authenticated else None,
+                "login": getattr(session, "pgw_login", None) if session.authenticated else None,
             }
             tmp = os.path.join(a.dir, "msg-%d.tmp" % n)
             with open(tmp, "w") as f:
@@ -65,6 +64,8 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
                   and auth_data.password.decode() == password)
+            if ok:
+                session.pgw_login = user
             return AuthResult(success=ok)
 
         kwargs.update(authenticator=authenticator, auth_required=True,
