@@ -105,7 +105,7 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
         "More than one node of cluster {{ $labels.cluster }} is out of recovery and accepts writes.");
   b.add("PgRoleMismatch", "warning",
         "pgwarden_pg_in_recovery == on(cluster, node) pgwarden_pg_expected_primary"
-        " unless on(cluster, node) pgwarden_node_expected_role{role=\"client\"}",
+        " unless on(cluster, node) pgwarden_node_expected_role{role=~\"client|auto\"}",
         f, kWhere + " does not have its configured role",
         "Node {{ $labels.node }} reports pg_is_in_recovery() = {{ $value }}, which contradicts the role in the "
         "configuration (after a failover, update the configuration).");
