@@ -74,7 +74,7 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
   if (r.string("type", rc.type, true) && !valid_type(rc.type))
     st.sink.add(*t.get("type"), r.key_path("type"),
                 show(rc.type) +
-                    " is not a receiver type (expected webhook, slack, discord, pagerduty or "
+                    " is not a receiver type (expected webhook, slack, discord, pagerduty, "
                     "alertmanager or email)");
 
   bool has_url = r.get("url") != nullptr;

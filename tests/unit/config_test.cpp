@@ -482,7 +482,8 @@ TEST(ConfigEmail, PasswordComesFromAFileAndNeedsAUser) {
                "bad.toml:7:12: receivers[0].username: needs password_file (the SMTP password is "
                "never written in the config)");
   expect_error(std::string(kEmail) + "password = \"x\"\n",
-               "bad.toml:7:1: receivers[0].password: unknown key");
+               "bad.toml:7:1: receivers[0].password: inline passwords are not allowed; use "
+               "password_file or a libpq passfile (PGPASSFILE)");
 }
 
 TEST(ConfigEmail, BadValuesPointAtTheKey) {
@@ -505,7 +506,7 @@ url = "smtp://mail.example.com"
 from = "pgwarden@example.com"
 to = ["a@example.com", "not an address"]
 )",
-               "bad.toml:6:25: receivers[0].to[1]: \"not an address\" is not an email address");
+               "bad.toml:6:24: receivers[0].to[1]: \"not an address\" is not an email address");
   expect_error(R"([[receivers]]
 name = "mail"
 type = "email"
@@ -519,7 +520,9 @@ type = "webhook"
 url = "https://hooks.example.com/x"
 to = ["a@example.com"]
 )",
-               "bad.toml:5:1: receivers[0].to: unknown key");
+               "bad.toml:5:1: receivers[0].to: unknown key (expected one of: name, type, url, "
+               "url_file, send_resolved, group_by, group_wait, group_interval, repeat_interval, "
+               "timeout, match, hmac_secret_file, routing_key_file, ca_file)");
 }
 
 TEST(ConfigEmail, ExternalUrlIsAnHttpUrl) {
