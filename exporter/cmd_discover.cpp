@@ -3,7 +3,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "checks/pg_client.h"
+#include "checks/conninfo.h"
 #include "exporter/discover.h"
 
 namespace pgw {
