@@ -294,6 +294,14 @@ struct Notifier::Impl {
   HttpResponse send(ReceiverState& r, const OutboxEntry& entry, Duration remaining, Outcome& outcome) {
     HttpResponse resp;
     try {
+      if (r.payload->transport) {  // non-HTTP receivers (email) deliver the body themselves
+        DeliveryResult t = r.payload->transport(r.cfg, entry.body, std::min(r.cfg.timeout, remaining));
+        resp.error = t.detail;
+        outcome = t.outcome == DeliveryResult::Outcome::Delivered ? Outcome::Success
+                  : t.outcome == DeliveryResult::Outcome::Retry   ? Outcome::Retry
+                                                                  : Outcome::Drop;
+        return resp;
+      }
       HttpRequest req = build_request(r, entry, remaining);
       if (req.url.empty()) {
         resp.error = "receiver has no url";
@@ -389,7 +397,9 @@ struct Notifier::Impl {
 Notifier::Notifier(const Config& config, std::string state_dir, NotifierOptions options)
     : impl_(std::make_unique<Impl>(std::move(state_dir), std::move(options))) {
   auto& d = *impl_;
-  if (d.options.external_url.empty()) d.options.external_url = "http://" + config.exporter.listen;
+  if (d.options.external_url.empty())
+    d.options.external_url = config.exporter.external_url.empty() ? "http://" + config.exporter.listen
+                                                                  : config.exporter.external_url;
   std::error_code ec;
   fs::create_directories(d.state_dir, ec);
   if (ec) spdlog::error("notifier: cannot create state_dir {}: {}", d.state_dir, ec.message());

@@ -26,6 +26,12 @@ struct Notification {
   bool firing() const;             // any alert still firing
 };
 
+// What a receiver's own transport made of one delivery attempt.
+struct DeliveryResult {
+  enum class Outcome { Delivered, Retry, Drop } outcome = Outcome::Retry;
+  std::string detail;  // for the log ("SMTP 451", "connection refused"); never a secret
+};
+
 struct PayloadType {
   // Renders the request body (JSON). Must not embed secrets: the body rests
   // in the outbox on disk.
@@ -34,6 +40,9 @@ struct PayloadType {
   std::string default_url;
   // Optional: adds secrets (e.g. a PagerDuty routing key) just before sending.
   std::string (*prepare_send)(const ReceiverConfig&, const std::string& body) = nullptr;
+  // Optional: delivers the rendered body itself (non-HTTP receivers such as
+  // email). Without it the notifier POSTs the body to the receiver's url.
+  DeliveryResult (*transport)(const ReceiverConfig&, const std::string& body, Duration timeout) = nullptr;
 };
 
 void register_payload_type(const std::string& type, PayloadType payload);

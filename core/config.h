@@ -119,7 +119,7 @@ struct RuleConfig {
 
 struct ReceiverConfig {
   std::string name;
-  std::string type;                  // webhook | slack | discord | pagerduty | alertmanager
+  std::string type;                  // webhook | slack | discord | pagerduty | alertmanager | email
   std::string url;                   // secret: from url or url_file; never logged
   std::string url_file;
   bool send_resolved = true;
@@ -138,6 +138,13 @@ struct ReceiverConfig {
   std::string routing_key_file;      // pagerduty integration key file
   std::string routing_key;           // loaded; secret
   std::string ca_file;               // PEM CA bundle to verify https with (replaces the system one)
+  // email: url is smtp://host:port (STARTTLS) or smtps://host:port (TLS).
+  std::string from;                  // envelope and From: address
+  std::vector<std::string> to;       // recipients
+  std::string tls = "starttls";      // starttls (required) | none (plain SMTP, only when set)
+  std::string username;              // SMTP AUTH user; password from password_file
+  std::string password_file;
+  std::string password;              // loaded; secret
   SourcePos pos;
 };
 
@@ -187,6 +194,8 @@ struct ExporterConfig {
   std::string log_level = "info";
   std::string basic_auth_file;                // "user:password" lines; empty = off
   std::string basic_auth;                     // its contents (secret), read at load
+  std::string external_url;                   // where users reach pgwarden (status page links);
+                                              // empty: "http://" + listen
 };
 
 struct Config {

@@ -11,6 +11,7 @@ struct CheckOptions {
   std::string output;        // "" = stdout; else written atomically
   std::string state_file;    // keeps `for` timers and notification dedup across runs
   bool notify = false;       // send through the configured receivers
+  std::string push_url;      // Pushgateway to send the run's samples to ("" = none)
 };
 
 // Nagios exit codes.

@@ -2,6 +2,7 @@
 // show at most a URL's scheme and host, never file contents.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "exporter/config_sections.h"
 #include "exporter/config_values.h"
@@ -13,7 +14,56 @@ const char* const kPagerDutyEventsUrl = "https://events.pagerduty.com/v2/enqueue
 
 bool valid_type(const std::string& t) {
   return t == "webhook" || t == "slack" || t == "discord" || t == "pagerduty" ||
-         t == "alertmanager";
+         t == "alertmanager" || t == "email";
+}
+
+// smtp://host[:port] or smtps://host[:port]; nothing else (credentials come
+// from username and password_file, never from the URL).
+std::optional<std::string> check_smtp_url(const std::string& url) {
+  const char* msg = "expected smtp://host:port (STARTTLS) or smtps://host:port (TLS)";
+  std::string rest;
+  if (url.rfind("smtp://", 0) == 0) rest = url.substr(7);
+  else if (url.rfind("smtps://", 0) == 0) rest = url.substr(8);
+  else return std::string(msg);
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find_first_of("/@?# ") != std::string::npos) return std::string(msg);
+  return std::nullopt;
+}
+
+// The keys of an `email` receiver.
+void read_email(TableReader& r, const toml::table& t, LoadState& st, ReceiverConfig& rc) {
+  if (r.string("from", rc.from, true) &&
+      (rc.from.find('@') == std::string::npos || rc.from.find_first_of("<>\r\n, ") != std::string::npos))
+    st.sink.add(*t.get("from"), r.key_path("from"), show(rc.from) + " is not an email address");
+  if (r.strings("to", rc.to)) {
+    const auto* arr = t.get("to")->as_array();
+    if (rc.to.empty())
+      st.sink.add(*t.get("to"), r.key_path("to"), "needs at least one recipient");
+    for (size_t i = 0; i < rc.to.size(); ++i)
+      if (rc.to[i].find('@') == std::string::npos || rc.to[i].find_first_of("<>\r\n, ") != std::string::npos)
+        st.sink.add(*arr->get(i), r.key_path("to") + "[" + std::to_string(i) + "]",
+                    show(rc.to[i]) + " is not an email address");
+  } else if (!r.get("to")) {
+    st.sink.add(rc.pos, r.key_path("to") + ": missing (email receivers need recipients)");
+  }
+  if (r.string("tls", rc.tls)) {
+    if (rc.tls != "starttls" && rc.tls != "none")
+      st.sink.add(*t.get("tls"), r.key_path("tls"),
+                  show(rc.tls) + " is not a TLS mode (expected \"starttls\" or \"none\"; use an "
+                  "smtps:// url for TLS from the start)");
+    else if (rc.tls == "none" && rc.url.rfind("smtps://", 0) == 0)
+      st.sink.add(*t.get("tls"), r.key_path("tls"), "an smtps:// url always uses TLS; remove tls = \"none\"");
+  }
+  r.string("username", rc.username);
+  if (r.get("password_file")) {
+    read_secret_file(r, "password_file", st.base, rc.password_file, &rc.password);
+    if (rc.username.empty())
+      st.sink.add(*t.get("password_file"), r.key_path("password_file"),
+                  "needs username (SMTP AUTH user)");
+  } else if (!rc.username.empty()) {
+    st.sink.add(*t.get("username"), r.key_path("username"),
+                "needs password_file (the SMTP password is never written in the config)");
+  }
 }
 
 void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
@@ -24,8 +74,8 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
   if (r.string("type", rc.type, true) && !valid_type(rc.type))
     st.sink.add(*t.get("type"), r.key_path("type"),
                 show(rc.type) +
-                    " is not a receiver type (expected webhook, slack, discord, pagerduty or "
-                    "alertmanager)");
+                    " is not a receiver type (expected webhook, slack, discord, pagerduty, "
+                    "alertmanager or email)");
 
   bool has_url = r.get("url") != nullptr;
   bool has_url_file = r.get("url_file") != nullptr;
@@ -33,13 +83,17 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
     st.sink.add(*t.get("url_file"), r.key_path("url_file"),
                 "set either url or url_file, not both");
   } else if (has_url) {
-    if (r.string("url", rc.url))
-      if (auto err = check_http_url(rc.url)) st.sink.add(*t.get("url"), r.key_path("url"), *err);
+    if (r.string("url", rc.url)) {
+      auto err = rc.type == "email" ? check_smtp_url(rc.url) : check_http_url(rc.url);
+      if (err) st.sink.add(*t.get("url"), r.key_path("url"), *err);
+    }
   } else if (has_url_file) {
-    if (read_secret_file(r, "url_file", st.base, rc.url_file, &rc.url) && check_http_url(rc.url))
+    if (read_secret_file(r, "url_file", st.base, rc.url_file, &rc.url) &&
+        (rc.type == "email" ? check_smtp_url(rc.url) : check_http_url(rc.url)))
       st.sink.add(*t.get("url_file"), r.key_path("url_file"),
                   "the contents of " + show(rc.url_file) +
-                      " are not an http:// or https:// URL");
+                      (rc.type == "email" ? " are not an smtp:// or smtps:// URL"
+                                          : " are not an http:// or https:// URL"));
   } else if (rc.type == "pagerduty") {
     rc.url = kPagerDutyEventsUrl;  // Events API v2; url only overrides it
   } else {
@@ -76,6 +130,7 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
     st.sink.add(rc.pos, r.key_path("routing_key_file") +
                             ": missing (pagerduty receivers need the integration key in a file)");
   }
+  if (rc.type == "email") read_email(r, t, st, rc);
   if (r.string("ca_file", rc.ca_file)) {
     rc.ca_file = st.base.resolve(rc.ca_file);
     std::ifstream probe(rc.ca_file);

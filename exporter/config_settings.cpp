@@ -26,6 +26,11 @@ void read_exporter(TableReader& root, LoadState& st, ExporterConfig& e) {
     if (auto why = unsafe_directory_reason(e.state_dir); !why.empty())
       st.sink.add(*t->get("state_dir"), r.key_path("state_dir"), show(e.state_dir) + " " + why);
   }
+  if (r.string("external_url", e.external_url)) {
+    if (auto err = check_http_url(e.external_url))
+      st.sink.add(*t->get("external_url"), r.key_path("external_url"), *err);
+    while (!e.external_url.empty() && e.external_url.back() == '/') e.external_url.pop_back();
+  }
   r.integer("workers", e.workers, 1, 1024);
   if (r.string("log_level", e.log_level)) {
     static const std::vector<std::string> levels = {"trace", "debug", "info",    "warn",

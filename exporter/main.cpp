@@ -1,4 +1,5 @@
-// pgwarden command line: serve (default), check, validate, rules export|test, version.
+// pgwarden command line: serve (default), check, discover, silence, validate, rules export|test,
+// version.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include "alerts/rules_export.h"
 #include "exporter/build_info.h"
 #include "exporter/cmd_check.h"
+#include "exporter/cmd_discover.h"
 #include "exporter/cmd_rules_test.h"
 #include "exporter/config_loader.h"
 #include "exporter/logging.h"
@@ -56,6 +58,12 @@ int main(int argc, char** argv) {
   check->add_option("--output", check_opts.output, "write to FILE atomically instead of stdout");
   check->add_option("--state-file", check_opts.state_file, "keep for-timers and dedup across runs");
   check->add_flag("--notify", check_opts.notify, "send notifications through the receivers");
+  check->add_option("--push", check_opts.push_url, "send the run's samples to a Pushgateway at URL");
+
+  pgw::DiscoverCommandOptions discover_opts;
+  auto* discover = app.add_subcommand("discover", "print a starting config for a live cluster");
+  discover->add_option("--patroni", discover_opts.patroni_url, "a Patroni REST API URL");
+  discover->add_option("conninfo", discover_opts.conninfo, "libpq conninfo of any node (default: libpq environment)");
 
   std::string validate_path;
   auto* val = app.add_subcommand("validate", "check a config file; exit 0 or 2");
@@ -91,5 +99,6 @@ int main(int argc, char** argv) {
   if (*rexport) return export_rules(rules_path);
   if (*rtest) return pgw::run_rules_test(test_files);
   if (*check) return pgw::run_check(check_opts);
+  if (*discover) return pgw::run_discover(discover_opts);
   return pgw::run_serve(serve_opts);
 }

@@ -18,6 +18,9 @@ PGWARDEN_RUNTIME_PACKAGES=(
 PGWARDEN_TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager prometheus-postgres-exporter
+  prometheus-pushgateway    # check --push
+  python3-aiosmtpd          # the SMTP server of the email receiver tests
+  dpkg-dev adduser          # scripts/package and the .deb install test
   chromium
   time  # /usr/bin/time -v in bench/compare
   clang libclang-rt-14-dev

@@ -512,11 +512,89 @@ TEST(ConfigErrors, RuleBadFor) {
 TEST(ConfigErrors, ReceiverBadType) {
   expect_error(R"([[receivers]]
 name = "ops"
-type = "email"
+type = "mail"
 url = "https://hooks.example.com/x"
 )",
-               "bad.toml:3:8: receivers[0].type: \"email\" is not a receiver type (expected "
-               "webhook, slack, discord, pagerduty or alertmanager)");
+               "bad.toml:3:8: receivers[0].type: \"mail\" is not a receiver type (expected "
+               "webhook, slack, discord, pagerduty, alertmanager or email)");
+}
+
+const char* const kEmail = R"([[receivers]]
+name = "mail"
+type = "email"
+url = "smtp://mail.example.com:587"
+from = "pgwarden@example.com"
+to = ["a@example.com", "b@example.com"]
+)";
+
+TEST(ConfigEmail, MinimalEmailReceiverDefaultsToStartTls) {
+  LoadResult r = load_config_string(kEmail, "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  const auto& rc = r.config->receivers[0];
+  EXPECT_EQ(rc.tls, "starttls");
+  EXPECT_EQ(rc.to, (std::vector<std::string>{"a@example.com", "b@example.com"}));
+  EXPECT_EQ(rc.from, "pgwarden@example.com");
+}
+
+TEST(ConfigEmail, PasswordComesFromAFileAndNeedsAUser) {
+  TempDir dir;
+  std::string file = dir.write("smtp.pw", "s3cret\n", 0600);
+  LoadResult r = load_config_string(std::string(kEmail) + "username = \"u\"\npassword_file = \"" + file + "\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->receivers[0].password, "s3cret");
+  expect_error(std::string(kEmail) + "username = \"u\"\n",
+               "bad.toml:7:12: receivers[0].username: needs password_file (the SMTP password is "
+               "never written in the config)");
+  expect_error(std::string(kEmail) + "password = \"x\"\n",
+               "bad.toml:7:1: receivers[0].password: inline passwords are not allowed; use "
+               "password_file or a libpq passfile (PGPASSFILE)");
+}
+
+TEST(ConfigEmail, BadValuesPointAtTheKey) {
+  expect_error(std::string(kEmail) + "tls = \"ssl\"\n",
+               "bad.toml:7:7: receivers[0].tls: \"ssl\" is not a TLS mode (expected \"starttls\" or "
+               "\"none\"; use an smtps:// url for TLS from the start)");
+  expect_error(R"([[receivers]]
+name = "mail"
+type = "email"
+url = "https://mail.example.com"
+from = "pgwarden@example.com"
+to = ["a@example.com"]
+)",
+               "bad.toml:4:7: receivers[0].url: expected smtp://host:port (STARTTLS) or "
+               "smtps://host:port (TLS)");
+  expect_error(R"([[receivers]]
+name = "mail"
+type = "email"
+url = "smtp://mail.example.com"
+from = "pgwarden@example.com"
+to = ["a@example.com", "not an address"]
+)",
+               "bad.toml:6:24: receivers[0].to[1]: \"not an address\" is not an email address");
+  expect_error(R"([[receivers]]
+name = "mail"
+type = "email"
+url = "smtp://mail.example.com"
+from = "pgwarden@example.com"
+)",
+               "bad.toml:1:1: receivers[0].to: missing (email receivers need recipients)");
+  expect_error(R"([[receivers]]
+name = "ops"
+type = "webhook"
+url = "https://hooks.example.com/x"
+to = ["a@example.com"]
+)",
+               "bad.toml:5:1: receivers[0].to: unknown key (expected one of: name, type, url, "
+               "url_file, send_resolved, group_by, group_wait, group_interval, repeat_interval, "
+               "timeout, match, hmac_secret_file, routing_key_file, ca_file)");
+}
+
+TEST(ConfigEmail, ExternalUrlIsAnHttpUrl) {
+  LoadResult r = load_config_string("[exporter]\nexternal_url = \"https://pgw.example.com/\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->exporter.external_url, "https://pgw.example.com");
+  LoadResult bad = load_config_string("[exporter]\nexternal_url = \"pgw.example.com\"\n", "bad.toml");
+  EXPECT_FALSE(bad.config.has_value());
 }
 
 TEST(ConfigErrors, ReceiverWithoutUrl) {

@@ -204,3 +204,65 @@ TEST(Payload, TruncateKeepsUtf8Whole) {
 
 }  // namespace
 }  // namespace pgw
+
+namespace pgw {
+namespace {
+
+ReceiverConfig email_receiver() {
+  ReceiverConfig r;
+  r.name = "mail";
+  r.type = "email";
+  r.url = "smtp://mail.example:587";
+  r.from = "pgwarden@example.com";
+  r.to = {"a@example.com", "b@example.com"};
+  r.username = "u";
+  r.password = "SMTP-PASSWORD";
+  return r;
+}
+
+TEST(EmailPayload, SubjectNamesStatusAlertAndCluster) {
+  const PayloadType* p = find_payload_type("email");
+  ASSERT_NE(p, nullptr);
+  ASSERT_NE(p->transport, nullptr);
+  auto n = make_notification({make_alert("PgNodeDown", "alpha", "critical", true),
+                              make_alert("PgNodeDown", "beta", "critical", false)});
+  std::string m = p->render(email_receiver(), n);
+  EXPECT_NE(m.find("Subject: [FIRING:1] PgNodeDown (cluster aya)\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("From: pgwarden <pgwarden@example.com>\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("To: a@example.com, b@example.com\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("Content-Type: text/plain; charset=utf-8\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("Date: "), std::string::npos);
+  EXPECT_NE(m.find("[FIRING] PgNodeDown (critical)\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("[RESOLVED] PgNodeDown (critical)\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("    node = beta\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("    summary = alpha is in trouble\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("Status page: http://127.0.0.1:9847/\r\n"), std::string::npos) << m;
+  EXPECT_EQ(m.find("SMTP-PASSWORD"), std::string::npos) << "the outbox copy holds no secret";
+  // Headers end at the first empty line; the body has only CRLF line ends.
+  EXPECT_NE(m.find("\r\n\r\n"), std::string::npos);
+  for (size_t i = 0; i < m.size(); ++i)
+    if (m[i] == '\n') ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+}
+
+TEST(EmailPayload, LabelsCannotInjectHeaders) {
+  const PayloadType* p = find_payload_type("email");
+  ASSERT_NE(p, nullptr);
+  Alert a = make_alert("PgNodeDown", "alpha", "critical", true);
+  a.labels = {{"alertname", "X\r\nBcc: evil@example.com"}, {"cluster", "aya"}, {"severity", "critical"}};
+  a.annotations["summary"] = "line one\nline two";
+  std::string m = p->render(email_receiver(), make_notification({a}));
+  EXPECT_EQ(m.find("\r\nBcc:"), std::string::npos) << m;
+  EXPECT_NE(m.find("summary = line one line two\r\n"), std::string::npos) << m;
+}
+
+TEST(EmailPayload, NonAsciiSubjectIsEncoded) {
+  const PayloadType* p = find_payload_type("email");
+  ASSERT_NE(p, nullptr);
+  Alert a = make_alert("PgNodeDown", "alpha", "critical", true);
+  a.labels = {{"alertname", "PgNodeDown"}, {"cluster", "zürich"}, {"severity", "critical"}};
+  std::string m = p->render(email_receiver(), make_notification({a}));
+  EXPECT_NE(m.find("Subject: =?UTF-8?B?"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace pgw
