@@ -77,6 +77,8 @@ PatroniStatus parse_patroni_status(std::string_view body) {
   s.dcs_last_seen = number_field(*doc, "dcs_last_seen");
   s.pending_restart = bool_field(*doc, "pending_restart");
   s.paused = bool_field(*doc, "pause");
+  if (auto tags = doc->find("tags"); tags != doc->end() && tags->is_object())
+    s.nofailover = bool_field(*tags, "nofailover");
   return s;
 }
 

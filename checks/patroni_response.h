@@ -20,6 +20,7 @@ struct PatroniStatus {
   std::optional<double> dcs_last_seen;  // Unix seconds (Patroni >= 2.1)
   bool pending_restart = false;
   bool paused = false;                  // maintenance mode ("pause": true)
+  bool nofailover = false;              // tags.nofailover: never promoted by Patroni
   std::string error;                    // empty when the body parsed
 };
 

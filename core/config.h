@@ -144,6 +144,9 @@ struct AlertsConfig {
   Duration sync_queue_max_age = Duration(3600LL * 1000);
   Duration timeline_changed_window = Duration(3600LL * 1000);
   Duration standby_last_msg_max_age = Duration(60LL * 1000);
+  // A standby whose replay is further behind the primary than this is not
+  // ready to take over (failover blocker replay_behind).
+  double failover_replay_behind_bytes = 16.0 * 1024 * 1024;
   Duration for_ = Duration(60LL * 1000);      // default `for` of built-in rules
   std::vector<std::string> disabled;          // built-in alert names turned off
 };

@@ -15,6 +15,7 @@
 #include "core/durable_file.h"
 #include "exporter/build_info.h"
 #include "exporter/config_loader.h"
+#include "exporter/failover_verdict.h"
 #include "exporter/metrics_render.h"
 #include "exporter/scheduler.h"
 
@@ -200,6 +201,9 @@ int run_check(const CheckOptions& opt) {
     out << render_text(all);
   } else if (opt.format == "text") {
     out << "pgwarden check: " << code_name(code) << "\n";
+    for (const auto& c : config.clusters)
+      if (auto verdict = failover_verdict_line(samples, c.name); !verdict.empty())
+        out << "  " << c.name << " failover: " << verdict << "\n";
     for (const auto& c : config.clusters)
       for (const auto& n : c.nodes) {
         out << "  " << c.name << "/" << n.name << " (" << role_name(n.role) << ")\n";

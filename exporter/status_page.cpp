@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "exporter/alerts_json.h"
+#include "exporter/failover_verdict.h"
 
 namespace pgw {
 namespace {
@@ -71,6 +72,8 @@ std::string render_status_page(const Config& config, const std::vector<Sample>& 
        "</style></head><body><h1>pgwarden</h1>";
   for (const auto& cluster : config.clusters) {
     h << "<h2>Cluster " << esc(cluster.name) << "</h2>";
+    if (auto verdict = failover_verdict_line(samples, cluster.name); !verdict.empty())
+      h << "<p class=\"failover\" id=\"failover-" << esc(cluster.name) << "\">Failover: " << esc(verdict) << "</p>";
     const Sample* prim = find(samples, "pgwarden_cluster_primaries", {{"cluster", cluster.name}});
     if (prim) h << "<p>Primaries: " << badge(prim->value == 1, std::to_string(static_cast<int>(prim->value))) << "</p>";
     h << "<table id=\"nodes-" << esc(cluster.name) << "\"><tr><th>node</th><th>expected role</th>"

@@ -86,7 +86,8 @@ TEST(BuiltinRules, EveryContractNameIsPresentParsesAndHasSummary) {
       "PgReplicationLagHigh", "PgSyncReplicationDegraded", "PgReplicationSlotInactive",
       "PgReplicationSlotMissing", "PgReplicationSlotRetainingWal", "PgArchiverFailing", "PgTimelineChanged",
       "EmbedderDown", "EmbedderDimensionMismatch", "PatroniNoLeader", "EtcdUnhealthy", "HostDiskSpaceLow",
-      "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog"};
+      "BackupTooOld", "DataDirPermissions", "SshHostKeyUnverified", "SyncQueueBacklog", "CheckFailing", "Watchdog",
+      "PgFailoverNotReady"};
   Config c;
   ClusterConfig cl;
   cl.name = "aya";
