@@ -68,6 +68,10 @@ class Check {
   // Whether the check needs the node's PostgreSQL session. Checks that do not
   // (HTTP, SSH) still run when PostgreSQL is unreachable.
   virtual bool uses_postgres() const { return true; }
+  // Cluster scope: whether cluster_samples should also hold the other
+  // cluster checks' latest results (etcd health, Patroni's leader), not
+  // only the nodes' samples.
+  virtual bool reads_cluster_results() const { return false; }
   // Defaults for how often and how long the check runs; [checks.NAME] in the
   // config overrides them, and exporter.interval / exporter.timeout apply
   // when both are unset.

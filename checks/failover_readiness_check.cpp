@@ -88,6 +88,7 @@ class FailoverReadinessCheck : public Check {
   std::string name() const override { return "failover_readiness"; }
   Scope scope() const override { return Scope::Cluster; }
   bool uses_postgres() const override { return false; }
+  bool reads_cluster_results() const override { return true; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     if (!ctx.cluster || !ctx.cluster_samples) return;
