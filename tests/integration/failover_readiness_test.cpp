@@ -84,7 +84,7 @@ class FailoverReadiness : public ::testing::Test {
   }
   // `pgwarden check --format text` on the same config.
   std::string check_text() {
-    write_file(proc_.dir() + "/check.toml", config_);
+    write_file(proc_.dir() + "/check.toml", config_, /*private_mode=*/true);
     return run_pgwarden("check -c " + shell_quote(proc_.dir() + "/check.toml") + " --format text").out;
   }
   void write(int rows = 20000) {
@@ -140,6 +140,8 @@ TEST_F(FailoverReadiness, HealthyIdlePrimaryIsReadyWithZeroRpoForTheWindow) {
 TEST_F(FailoverReadiness, PausedReplayBlocksButLosesNoWal) {
   start(/*sync=*/false);
   write(10);  // a replayed commit, so the standby has a replay timestamp
+  ASSERT_TRUE(poll_until(
+      [&] { return pg_->psql(1, "SELECT pg_last_xact_replay_timestamp() IS NOT NULL") == "t"; }, kSettle));
   ASSERT_TRUE(eventually_metrics(proc_, "ready with RPO 0 B / 0 s", kSettle, ready_with_zero_rpo));
   size_t since = sink_.count();
 
