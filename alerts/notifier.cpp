@@ -17,8 +17,16 @@
 #include "alerts/alertmanager_resend.h"
 #include "core/durable_file.h"
 #include "core/http_client.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_notifications_total", MetricType::Counter,
+     "Notifications by receiver and outcome."},
+    {"pgwarden_outbox_pending", MetricType::Gauge,
+     "Notifications waiting in the outbox."},
+});
 namespace fs = std::filesystem;
 namespace {
 

@@ -59,7 +59,6 @@ std::string conninfo_application_name(const std::string& conninfo) {
 
 class FailoverFactsCheck : public Check {
  public:
-  std::string name() const override { return "failover_facts"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);

@@ -85,7 +85,6 @@ bool running_state(const std::string& state) {
 
 class FailoverReadinessCheck : public Check {
  public:
-  std::string name() const override { return "failover_readiness"; }
   Scope scope() const override { return Scope::Cluster; }
   bool uses_postgres() const override { return false; }
   bool reads_cluster_results() const override { return true; }

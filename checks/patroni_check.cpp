@@ -19,21 +19,15 @@
 #include "core/http_client.h"
 #include "core/metric_catalog.h"
 #include "checks/patroni_response.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
-
-PGW_DESCRIBE_METRICS({
-    {"pgwarden_patroni_state", MetricType::Gauge,
-     "Always 1; the member's state as Patroni reports it (running, stopped, starting, ...)."},
-    {"pgwarden_patroni_nofailover", MetricType::Gauge, "1 when the member carries the tag nofailover: true."},
-});
 
 constexpr size_t kStatusMaxBytes = 256 * 1024;
 
 class PatroniCheck : public Check {
  public:
-  std::string name() const override { return "patroni"; }
   bool applies_to(const NodeConfig& node) const override { return node.patroni.has_value(); }
   bool uses_postgres() const override { return false; }
 
@@ -66,6 +60,22 @@ class PatroniCheck : public Check {
 };
 
 }  // namespace
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_patroni_up", MetricType::Gauge,
+     "1 when the Patroni REST API answered."},
+    {"pgwarden_patroni_role", MetricType::Gauge,
+     "1 for the role Patroni reports for the node."},
+    {"pgwarden_patroni_timeline", MetricType::Gauge,
+     "Timeline reported by Patroni."},
+    {"pgwarden_patroni_dcs_last_seen_age_seconds", MetricType::Gauge,
+     "Seconds since Patroni last reached its DCS."},
+    {"pgwarden_patroni_pending_restart", MetricType::Gauge,
+     "1 when Patroni reports a pending restart."},
+    {"pgwarden_patroni_state", MetricType::Gauge,
+     "Always 1; the member's state as Patroni reports it (running, stopped, starting, ...)."},
+    {"pgwarden_patroni_nofailover", MetricType::Gauge, "1 when the member carries the tag nofailover: true."},
+});
 
 PGW_REGISTER_CHECK("patroni", PatroniCheck);
 

@@ -13,8 +13,8 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
-#include "core/durable_file.h"
 #include "exporter/build_info.h"
 #include "exporter/config_loader.h"
 #include "exporter/http_server.h"
@@ -32,9 +32,7 @@ struct Runtime {
   std::unique_ptr<RuleEngine> rules;
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
-  std::string last_saved_state;
-  std::string last_saved_significant;  // last_saved_state without lastEval/value
-  std::chrono::steady_clock::time_point last_saved_at{};
+  std::unique_ptr<AlertStateFile> state_file;
 };
 
 std::string alert_state_path(const Config& c) { return c.exporter.state_dir + "/alerts.json"; }
@@ -63,7 +61,7 @@ class Service : public HttpBackend {
     setup_logging(config->exporter.log_level);
     std::string listen = options_.listen_override.empty() ? config->exporter.listen
                                                           : options_.listen_override;
-    start_runtime(config, restore_alert_state(*config));
+    start_runtime(config, AlertStateFile(alert_state_path(*config)).load());
 
     try {
       http_ = std::make_unique<HttpServer>(listen, *this, basic_auth(*config));
@@ -92,9 +90,9 @@ class Service : public HttpBackend {
 
   HttpReply metrics() override {
     std::shared_lock lock(mu_);
-    std::vector<const SampleSource*> sources = {&store_, &build_info_};
-    if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get()});
-    return {200, "text/plain; version=0.0.4; charset=utf-8", render_sources(sources)};
+    std::vector<const SampleSource*> others = {&build_info_};
+    if (rt_) others.insert(others.end(), {rt_->rules.get(), rt_->notifier.get()});
+    return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(store_, others)};
   }
 
   HttpReply healthz() override { return {200, "text/plain; charset=utf-8", "ok\n"}; }
@@ -108,25 +106,11 @@ class Service : public HttpBackend {
   HttpReply status() override {
     std::shared_lock lock(mu_);
     if (!rt_) return {503, "text/plain; charset=utf-8", "starting\n"};
-    std::vector<Sample> samples;
-    store_.append_samples(samples);
     return {200, "text/html; charset=utf-8",
-            render_status_page(*rt_->config, samples, store_.results(), rt_->rules->active_alerts())};
+            render_status_page(*rt_->config, store_.results(), rt_->rules->active_alerts())};
   }
 
  private:
-  // Reads the alert state saved by a previous run, if any.
-  nlohmann::json restore_alert_state(const Config& config) {
-    std::string text;
-    if (!read_file(alert_state_path(config), text)) return nullptr;
-    try {
-      return nlohmann::json::parse(text);
-    } catch (const std::exception&) {
-      spdlog::warn("ignoring unreadable alert state {}", alert_state_path(config));
-      return nullptr;
-    }
-  }
-
   void start_runtime(std::shared_ptr<const Config> config, const nlohmann::json& alert_state) {
     std::error_code ec;
     std::filesystem::create_directories(config->exporter.state_dir, ec);
@@ -136,7 +120,8 @@ class Service : public HttpBackend {
     auto rt = std::make_unique<Runtime>();
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
-    if (!alert_state.is_null()) rt->rules->restore_state(alert_state);
+    restore_alert_state(*rt->rules, alert_state);
+    rt->state_file = std::make_unique<AlertStateFile>(alert_state_path(*config));
     rt->notifier = std::make_unique<Notifier>(*config, config->exporter.state_dir);
     rt->scheduler = std::make_unique<Scheduler>(*config, store_);
     store_.retain(rt->scheduler->keys());
@@ -162,7 +147,7 @@ class Service : public HttpBackend {
     delivery_cv_.notify_all();
     if (delivery_.joinable()) delivery_.join();
     rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
-    save_alert_state(*rt_, /*force=*/true);
+    rt_->state_file->save(*rt_->rules, /*force=*/true);
     std::unique_lock lock(mu_);
     rt_.reset();
   }
@@ -187,56 +172,13 @@ class Service : public HttpBackend {
   // After each round: evaluate rules on everything measured, queue
   // notifications, persist alert state, wake delivery.
   void on_round(Runtime& rt) {
-    std::vector<Sample> samples;
-    store_.append_samples(samples);
-    build_info_.append_samples(samples);
-    rt.notifier->append_samples(samples);
-    auto now = std::chrono::system_clock::now();
-    rt.rules->evaluate(samples, now);
-    rt.notifier->update(rt.rules->alerts(), now);
-    save_alert_state(rt);
+    run_alert_round({&store_, &build_info_}, *rt.rules, rt.notifier.get(), std::chrono::system_clock::now());
+    rt.state_file->save(*rt.rules, /*force=*/false);
     {
       std::lock_guard lock(delivery_mu_);
       delivery_wake_ = true;
     }
     delivery_cv_.notify_all();
-  }
-
-  // Every instance's lastEval (and often its value) changes on every round;
-  // rewriting and fsyncing the file for those alone was a quarter of
-  // pgwarden's CPU at a short interval (bench/compare). So a change of only
-  // those is written at most every kStateRefresh; any other change (a state,
-  // a timer, labels, an alert appearing or going) is written at once, and
-  // `force` (shutdown) always writes.
-  static constexpr auto kStateRefresh = std::chrono::seconds(30);
-
-  static std::string significant_state(nlohmann::json state) {
-    for (auto& rule : state["rules"])
-      for (auto& inst : rule["instances"]) {
-        inst.erase("lastEval");
-        inst.erase("value");
-      }
-    return state.dump();
-  }
-
-  void save_alert_state(Runtime& rt, bool force = false) {
-    nlohmann::json state = rt.rules->save_state();
-    std::string text = state.dump();
-    if (text == rt.last_saved_state) return;
-    std::string significant = significant_state(std::move(state));
-    auto now = std::chrono::steady_clock::now();
-    if (!force && significant == rt.last_saved_significant && now - rt.last_saved_at < kStateRefresh) return;
-    std::string err = write_file_atomically(alert_state_path(*rt.config), text, 0600);
-    if (!err.empty()) {
-      // Logged once per distinct failure to avoid flooding.
-      if (err != last_state_error_) spdlog::warn("cannot save alert state: {}", err);
-      last_state_error_ = err;
-      return;
-    }
-    last_state_error_.clear();
-    rt.last_saved_state = std::move(text);
-    rt.last_saved_significant = std::move(significant);
-    rt.last_saved_at = now;
   }
 
   void delivery_loop() {
@@ -266,7 +208,6 @@ class Service : public HttpBackend {
   BuildInfoSource build_info_;
   std::shared_mutex mu_;  // guards rt_ (swapped on reload)
   std::unique_ptr<Runtime> rt_;
-  std::string last_state_error_;
 
   std::thread delivery_;
   std::mutex delivery_mu_;

@@ -131,4 +131,16 @@ std::string failover_verdict_line(const std::vector<Sample>& samples, const std:
   return line;
 }
 
+std::string failover_verdict_line(const std::vector<std::shared_ptr<const CheckResult>>& results,
+                                  const std::string& cluster) {
+  std::vector<Sample> mine;
+  for (const auto& r : results) {
+    if (r->cluster != cluster) continue;
+    for (const auto& s : r->samples)
+      if (s.name.rfind("pgwarden_cluster_", 0) == 0 || s.name == "pgwarden_standby_replay_age_seconds")
+        mine.push_back(s);
+  }
+  return failover_verdict_line(mine, cluster);
+}
+
 }  // namespace pgw

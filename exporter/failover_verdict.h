@@ -4,15 +4,20 @@
 // `pgwarden check --format text`.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/sample.h"
+#include "exporter/snapshot_store.h"
 
 namespace pgw {
 
 // "" when the samples hold no verdict for the cluster (check not run yet).
 std::string failover_verdict_line(const std::vector<Sample>& samples, const std::string& cluster);
+// The same from the store's results (copies only the few samples it reads).
+std::string failover_verdict_line(const std::vector<std::shared_ptr<const CheckResult>>& results,
+                                  const std::string& cluster);
 
 // "0 s", "45 s", "12 min", "3 h 5 min", "4 d".
 std::string duration_words(double seconds);

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "checks/check.h"
-#include "checks/pg_client.h"
+#include "checks/conninfo.h"
 #include "core/config.h"
 #include "exporter/config_loader.h"
 
