@@ -19,7 +19,6 @@
 #include "core/http_client.h"
 #include "core/metric_catalog.h"
 #include "checks/patroni_response.h"
-#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
