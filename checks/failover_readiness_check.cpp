@@ -85,6 +85,7 @@ bool running_state(const std::string& state) {
 
 class FailoverReadinessCheck : public Check {
  public:
+  explicit FailoverReadinessCheck(double replay_behind_bytes) : replay_behind_bytes_(replay_behind_bytes) {}
   Scope scope() const override { return Scope::Cluster; }
   bool uses_postgres() const override { return false; }
   bool reads_cluster_results() const override { return true; }
@@ -96,7 +97,7 @@ class FailoverReadinessCheck : public Check {
     const double now = ctx.now_seconds();
 
     FailoverFacts f;
-    if (ctx.config) f.replay_behind_bytes = ctx.config->alerts.failover_replay_behind_bytes;
+    f.replay_behind_bytes = replay_behind_bytes_;
 
     std::set<std::string> sync_expected;
     std::vector<const NodeConfig*> members;
@@ -272,11 +273,18 @@ class FailoverReadinessCheck : public Check {
     std::optional<double> replay_lsn;
     double moved_at = 0;
   };
+  const double replay_behind_bytes_;  // [alerts] failover_replay_behind_bytes
   std::mutex mu_;
   std::map<std::string, Memory> memory_;  // "cluster/node"
 };
 
-PGW_REGISTER_CHECK("failover_readiness", FailoverReadinessCheck);
+std::vector<std::unique_ptr<Check>> make_failover_readiness(const Config& config) {
+  std::vector<std::unique_ptr<Check>> v;
+  v.push_back(std::make_unique<FailoverReadinessCheck>(config.alerts.failover_replay_behind_bytes));
+  return v;
+}
+
+PGW_REGISTER_CHECK_FACTORY("failover_readiness", failover_readiness, make_failover_readiness);
 
 }  // namespace
 }  // namespace pgw

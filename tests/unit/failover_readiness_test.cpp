@@ -216,7 +216,6 @@ struct Adapter {
   std::vector<Sample> run(const std::vector<Sample>& in, double now = 1000) {
     VectorSink sink;
     CheckContext ctx;
-    ctx.config = &config;
     ctx.cluster = &config.clusters[0];
     ctx.cluster_samples = &in;
     ctx.now = std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<long long>(now)));
