@@ -24,7 +24,10 @@ class QueryCheck : public Check {
     bool node_ok = q_.nodes.empty() || std::find(q_.nodes.begin(), q_.nodes.end(), node.name) != q_.nodes.end();
     return role_ok && node_ok;
   }
-  // A query's own interval and timeout win over [checks.query].
+  std::optional<Duration> interval() const override { return q_.interval; }
+  std::optional<Duration> timeout() const override { return q_.timeout; }
+  // They come from the query's own [[queries]] entry, so they also win over
+  // [checks.query].
   std::optional<Duration> own_interval() const override { return q_.interval; }
   std::optional<Duration> own_timeout() const override { return q_.timeout; }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/durable_file.h"
+#include "core/json_text.h"
 
 namespace pgw {
 
@@ -24,7 +25,7 @@ std::string significant_state(nlohmann::json state) {
       inst.erase("lastEval");
       inst.erase("value");
     }
-  return state.dump();
+  return json_text(state);
 }
 
 }  // namespace
@@ -50,7 +51,7 @@ void restore_alert_state(RuleEngine& rules, const nlohmann::json& state) {
 
 std::string AlertStateFile::save(const RuleEngine& rules, bool force) {
   nlohmann::json state = rules.save_state();
-  std::string text = state.dump();
+  std::string text = json_text(state);
   if (text == last_saved_) return "";
   std::string significant = significant_state(std::move(state));
   auto now = std::chrono::steady_clock::now();

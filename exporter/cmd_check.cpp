@@ -1,4 +1,6 @@
 #include "exporter/cmd_check.h"
+#include "core/json_text.h"
+#include "core/utf8.h"
 
 #include <cmath>
 #include <cstdio>
@@ -150,7 +152,7 @@ std::string render_json(const Outcome& o) {
   }
   nlohmann::json j = {{"status", code_name(o.code)}, {"exit_code", o.code}, {"nodes", nodes},
                       {"alerts", alerts_to_json(o.rules.active_alerts())}, {"samples", jsamples}};
-  return j.dump(2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 std::string render_prometheus(const Outcome& o) {
@@ -257,8 +259,9 @@ int run_check(const CheckOptions& opt) {
   build_info.append_samples(samples);
   Outcome outcome{config, results, samples, rules, {}, kOk};
   judge(outcome);
-  const std::string text = render(opt.format, outcome);
-
+  // Error texts and labels are valid UTF-8 where they entered; this keeps the
+  // nagios and text forms so even if one slipped through.
+  const std::string text = to_valid_utf8(render(opt.format, outcome));
   if (opt.output.empty()) {
     std::cout << text;
   } else {

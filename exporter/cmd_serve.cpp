@@ -1,8 +1,11 @@
 #include "exporter/cmd_serve.h"
+#include "core/internal_errors.h"
+#include "core/json_text.h"
 
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -13,6 +16,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "core/durable_file.h"
 #include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
 #include "exporter/build_info.h"
@@ -20,6 +24,7 @@
 #include "exporter/http_server.h"
 #include "exporter/logging.h"
 #include "exporter/metrics_render.h"
+#include "exporter/round_watch.h"
 #include "exporter/scheduler.h"
 #include "exporter/status_page.h"
 
@@ -90,17 +95,24 @@ class Service : public HttpBackend {
 
   HttpReply metrics() override {
     std::shared_lock lock(mu_);
-    std::vector<const SampleSource*> others = {&build_info_};
+    std::vector<const SampleSource*> others = {&build_info_, &internal_errors_};
     if (rt_) others.insert(others.end(), {rt_->rules.get(), rt_->notifier.get()});
     return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(store_, others)};
   }
 
-  HttpReply healthz() override { return {200, "text/plain; charset=utf-8", "ok\n"}; }
+  // 503 when no round has completed for three intervals (a hung scheduler),
+  // so a supervisor can restart the process. The interval here is the
+  // longest of the check interval and the check deadlines.
+  HttpReply healthz() override {
+    if (!rounds_.healthy())
+      return {503, "text/plain; charset=utf-8", "no round completed for three intervals\n"};
+    return {200, "text/plain; charset=utf-8", "ok\n"};
+  }
 
   HttpReply alerts() override {
     std::shared_lock lock(mu_);
     nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(rt_->rules->active_alerts()) : nlohmann::json::array()}};
-    return {200, "application/json", j.dump(2) + "\n"};
+    return {200, "application/json", json_text(j, 2) + "\n"};
   }
 
   HttpReply status() override {
@@ -114,6 +126,8 @@ class Service : public HttpBackend {
   void start_runtime(std::shared_ptr<const Config> config, const nlohmann::json& alert_state) {
     std::error_code ec;
     std::filesystem::create_directories(config->exporter.state_dir, ec);
+    if (int n = remove_temporary_files(config->exporter.state_dir))
+      spdlog::info("removed {} temporary file(s) a crash left in {}", n, config->exporter.state_dir);
     if (ec)
       spdlog::warn("state_dir {} cannot be created ({}): alert state and the outbox stay in memory",
                    config->exporter.state_dir, ec.message());
@@ -130,6 +144,13 @@ class Service : public HttpBackend {
       std::unique_lock lock(mu_);
       rt_ = std::move(rt);
     }
+    // A round can rightly last as long as a check's deadline (a node that
+    // does not answer): "three intervals" counts the longer of the two.
+    Duration longest = std::max(config->exporter.interval, config->exporter.timeout);
+    for (const auto& [name, c] : config->checks) {
+      if (c.timeout) longest = std::max(longest, *c.timeout);
+    }
+    rounds_.start(longest);  // a fresh runtime gets three periods for its first round
     raw->scheduler->start([this, raw] { on_round(*raw); });
     stop_delivery_ = false;
     delivery_ = std::thread([this] { delivery_loop(); });
@@ -137,7 +158,8 @@ class Service : public HttpBackend {
 
   // Stops checks and delivery; tries to deliver what is pending for a few
   // seconds; saves alert state.
-  void stop_runtime() {
+  // `handover` receives what only memory holds (a reload keeps it).
+  void stop_runtime(NotifierHandover* handover = nullptr) {
     if (!rt_) return;
     rt_->scheduler->stop();
     {
@@ -147,12 +169,25 @@ class Service : public HttpBackend {
     delivery_cv_.notify_all();
     if (delivery_.joinable()) delivery_.join();
     rt_->notifier->deliver(Deadline::in(std::chrono::seconds(5)));
+    if (handover) *handover = rt_->notifier->handover();
     rt_->state_file->save(*rt_->rules, /*force=*/true);
     std::unique_lock lock(mu_);
     rt_.reset();
   }
 
+  // A reload that fails unexpectedly keeps (or restarts) the running one.
   void reload() {
+    std::shared_ptr<const Config> running = rt_ ? rt_->config : nullptr;
+    nlohmann::json state = rt_ ? rt_->rules->save_state() : nlohmann::json();
+    try {
+      reload_config();
+    } catch (const std::exception& e) {
+      report_internal_error("reload", e.what());
+      if (!rt_ && running) start_runtime(running, state);
+    }
+  }
+
+  void reload_config() {
     spdlog::info("SIGHUP: reloading {}", options_.config_path.empty() ? "(environment)" : options_.config_path);
     auto loaded = load_config(options_.config_path);
     if (!loaded.config) {
@@ -162,10 +197,12 @@ class Service : public HttpBackend {
     }
     auto config = std::make_shared<const Config>(std::move(*loaded.config));
     nlohmann::json state = rt_ ? rt_->rules->save_state() : nlohmann::json();
-    stop_runtime();
+    NotifierHandover handover;
+    stop_runtime(&handover);
     setup_logging(config->exporter.log_level);
     if (http_) http_->set_auth(basic_auth(*config));
     start_runtime(config, state);
+    rt_->notifier->adopt(std::move(handover));
     spdlog::info("configuration reloaded ({} cluster(s))", config->clusters.size());
   }
 
@@ -174,6 +211,7 @@ class Service : public HttpBackend {
   void on_round(Runtime& rt) {
     run_alert_round({&store_, &build_info_}, *rt.rules, rt.notifier.get(), std::chrono::system_clock::now());
     rt.state_file->save(*rt.rules, /*force=*/false);
+    rounds_.completed();
     {
       std::lock_guard lock(delivery_mu_);
       delivery_wake_ = true;
@@ -188,7 +226,11 @@ class Service : public HttpBackend {
       lock.unlock();
       {
         std::shared_lock rlock(mu_);
-        if (rt_) rt_->notifier->deliver(Deadline::in(std::chrono::seconds(2)));
+        try {
+          if (rt_) rt_->notifier->deliver(Deadline::in(std::chrono::seconds(2)));
+        } catch (const std::exception& e) {
+          report_internal_error("delivery", e.what());
+        }
       }
       lock.lock();
       delivery_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_delivery_ || delivery_wake_; });
@@ -203,6 +245,8 @@ class Service : public HttpBackend {
   }
 
   ServeOptions options_;
+  InternalErrorSource internal_errors_;
+  RoundWatch rounds_;
   std::unique_ptr<HttpServer> http_;
   SnapshotStore store_;
   BuildInfoSource build_info_;

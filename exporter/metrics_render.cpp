@@ -8,9 +8,52 @@
 
 #include "exporter/heap_trim.h"
 #include "core/metric_catalog.h"
+#include "core/utf8.h"
 
 namespace pgw {
 namespace {
+
+bool name_char(char c, bool first, bool colon_ok) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':') ||
+         (!first && c >= '0' && c <= '9');
+}
+
+bool valid_name(const std::string& s, bool colon_ok) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (!name_char(s[i], i == 0, colon_ok)) return false;
+  return true;
+}
+
+// Every character a name may not hold becomes '_' (as Prometheus' own
+// sanitisers do); a leading digit gets a '_' in front.
+std::string sanitized_name(const std::string& s, bool colon_ok) {
+  std::string out;
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) out += '_';
+  for (char c : s) out += name_char(c, false, colon_ok) ? c : '_';
+  return out;
+}
+
+// Whether a sample can be rendered as it is: the names valid and the values
+// UTF-8. Checks, rules and config produce only such samples; this is the
+// second line of defence that keeps every scrape parseable regardless.
+bool renderable(const Sample& s) {
+  if (!valid_name(s.name, true)) return false;
+  for (const auto& [k, v] : s.labels)
+    if (!valid_name(k, false) || !is_valid_utf8(v)) return false;
+  return true;
+}
+
+void repair(Sample& s) {
+  if (!valid_name(s.name, true)) s.name = sanitized_name(s.name, true);
+  for (auto& [k, v] : s.labels)
+    if (!valid_name(k, false)) k = sanitized_name(k, false);
+  normalize(s.labels);  // also makes the values valid UTF-8
+  // Two names may have become one: keep the first.
+  s.labels.erase(std::unique(s.labels.begin(), s.labels.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 s.labels.end());
+}
 
 bool is_normalized(const Labels& labels) {
   for (size_t i = 0; i < labels.size(); ++i)
@@ -82,9 +125,9 @@ namespace {
 std::string render_pointers(std::vector<const Sample*> order) {
   std::deque<Sample> normalized;
   for (auto& p : order) {
-    if (is_normalized(p->labels)) continue;
+    if (is_normalized(p->labels) && renderable(*p)) continue;
     normalized.push_back(*p);
-    normalize(normalized.back().labels);
+    repair(normalized.back());
     p = &normalized.back();
   }
   std::stable_sort(order.begin(), order.end(), [](const Sample* a, const Sample* b) {

@@ -1,4 +1,6 @@
 #include "exporter/scheduler.h"
+#include "core/internal_errors.h"
+#include "exporter/outage_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -67,6 +69,25 @@ Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
   return {{"cluster", c.name}, {"node", n.name}};
 }
 
+// One warning when a node or check goes down, a reminder every few minutes,
+// one line when it recovers. Shared across reloads (keys name the node).
+OutageLog& outage_log() {
+  static OutageLog log;
+  return log;
+}
+
+// Runs `fn`; an exception is reported as an internal error of the round.
+template <class F>
+void guarded(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    report_internal_error("round", e.what());
+  } catch (...) {
+    report_internal_error("round", "unknown exception");
+  }
+}
+
 // Runs one check and records its outcome, samples and duration in `result`.
 void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult& result,
                   Scheduler::Clock::time_point start) {
@@ -77,9 +98,11 @@ void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult
   } catch (const std::exception& e) {
     result.success = false;
     result.error = e.what();
-    spdlog::warn("check {} on {}/{} failed: {}", result.check, result.cluster,
-                 result.node.empty() ? "(cluster)" : result.node, result.error);
   }
+  std::string key = "check " + result.check + " on " + result.cluster + "/" +
+                    (result.node.empty() ? "(cluster)" : result.node);
+  if (result.success) outage_log().recovered(key);
+  else outage_log().failed(key, "failed: " + result.error);
   result.duration_seconds =
       std::chrono::duration<double>(Scheduler::Clock::now() - start).count();
 }
@@ -236,9 +259,11 @@ void Scheduler::start_round(bool all_checks) {
   }
   for (Lane* lane : ready) {
     pool_->submit([this, lane, round, all_checks] {
-      run_lane(*lane, all_checks);
+      // Nothing may escape into the worker thread (std::terminate), and the
+      // round must still complete.
+      guarded([&] { run_lane(*lane, all_checks); });
       lane->busy = false;
-      if (--round->remaining == 0) finish_round(round->start);
+      if (--round->remaining == 0) guarded([&] { finish_round(round->start); });
       std::lock_guard lock(mu_);
       if (--running_ == 0) cv_.notify_all();
     });
@@ -252,7 +277,9 @@ void Scheduler::finish_round(Clock::time_point start) {
     try {
       on_round_();
     } catch (const std::exception& e) {
-      spdlog::error("round callback failed: {}", e.what());
+      report_internal_error("round", e.what());
+    } catch (...) {
+      report_internal_error("round", "unknown exception");
     }
   }
   record_round(start);
@@ -301,11 +328,13 @@ bool Scheduler::due(const Lane& lane, const Check& check, Clock::time_point now)
 bool Scheduler::postgres_ready(NodeRuntime& rt, LaneRun& run, Duration timeout) {
   if (!run.pg_attempted) {
     run.pg_attempted = true;
+    const std::string key = "node " + rt.cluster->name + "/" + rt.node->name;
     try {
       rt.pg->ensure_connected(Deadline::in(timeout));
+      outage_log().recovered(key);
     } catch (const std::exception& e) {
       run.pg_error = e.what();
-      spdlog::warn("node {}/{}: PostgreSQL unreachable: {}", rt.cluster->name, rt.node->name, run.pg_error);
+      outage_log().failed(key, "PostgreSQL unreachable: " + run.pg_error);
     }
   }
   return rt.pg->connected();

@@ -80,6 +80,7 @@ TEST(CheckSettings, QueryIntervalFromChecksQueryUnlessTheQuerySetsItsOwn) {
       EXPECT_EQ(s.timeout_of(*c), Duration(7'000));
     }
 
+  ASSERT_EQ(config.queries.size(), 1u);
   config.queries[0].interval = Duration(5'000);
   Scheduler own(config, store);
   for (const auto& c : create_checks(config))
