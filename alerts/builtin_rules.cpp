@@ -215,6 +215,19 @@ std::vector<RuleDefinition> builtin_rules(const Config& config) {
         "Timeline of " + kWhere + " changed {{ $value | humanizeDuration }} ago",
         "The node switched timelines (promotion or failover) within the last " +
             secs(a.timeline_changed_window) + "s.");
+  // PgFailoverNotReady: one alert per reason that blocks each standby
+  // (labels standby, reason), so the notification of the cluster's group
+  // lists every reason. Not while some standby could take over, and not
+  // while the cluster has no primary at all (PgNoPrimary pages for that;
+  // the expression itself stays quiet, beside any inhibition).
+  b.add("PgFailoverNotReady", "warning",
+        "pgwarden_cluster_failover_blocker == 1"
+        " unless on(cluster) pgwarden_cluster_failover_ready == 1"
+        " unless on(cluster) pgwarden_cluster_primaries == 0",
+        f, "Cluster {{ $labels.cluster }} cannot fail over to {{ $labels.standby }}: {{ $labels.reason }}",
+        "No standby of cluster {{ $labels.cluster }} could be promoted now. Standby {{ $labels.standby }} is "
+        "blocked by {{ $labels.reason }} (README: failover readiness reasons); "
+        "pgwarden_cluster_failover_blocker lists every reason.");
   b.add("EmbedderDown", "critical", "pgwarden_embedder_up == 0", f, "Embedding service of " + kWhere + " is down",
         "The embedder's /health endpoint did not answer healthy.");
   b.add("EmbedderDimensionMismatch", "critical",

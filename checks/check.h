@@ -78,6 +78,10 @@ class Check {
   // Whether the check needs the node's PostgreSQL session. Checks that do not
   // (HTTP, SSH) still run when PostgreSQL is unreachable.
   virtual bool uses_postgres() const { return true; }
+  // Cluster scope: whether cluster_samples should also hold the other
+  // cluster checks' latest results (etcd health, Patroni's leader), not
+  // only the nodes' samples.
+  virtual bool reads_cluster_results() const { return false; }
   // How often and how long the check runs. First what the instance's own
   // config entry says (a [[queries]] table's interval), then [checks.MODULE],
   // then the module's defaults, then exporter.interval / exporter.timeout.

@@ -21,8 +21,8 @@
 
 #include "checks/check.h"
 #include "core/http_client.h"
-#include "checks/patroni_response.h"
 #include "core/metric_catalog.h"
+#include "checks/patroni_response.h"
 
 namespace pgw {
 namespace {
@@ -52,6 +52,8 @@ class PatroniCheck : public Check {
     if (!up) return;
 
     if (!st.role.empty()) out.add("pgwarden_patroni_role", {{"role", st.role}}, 1);
+    if (!st.state.empty()) out.add("pgwarden_patroni_state", {{"state", st.state}}, 1);
+    out.add("pgwarden_patroni_nofailover", {}, st.nofailover ? 1 : 0);
     if (st.timeline) out.add("pgwarden_patroni_timeline", {}, static_cast<double>(*st.timeline));
     if (st.dcs_last_seen)
       out.add("pgwarden_patroni_dcs_last_seen_age_seconds", {},
@@ -80,6 +82,9 @@ PGW_DESCRIBE_METRICS({
     {"pgwarden_patroni_failsafe_active", MetricType::Gauge,
      "1 while Patroni's DCS failsafe mode is active (the leader runs without its DCS lock); "
      "absent for Patroni before 3.0."},
+    {"pgwarden_patroni_state", MetricType::Gauge,
+     "Always 1; the member's state as Patroni reports it (running, stopped, starting, ...)."},
+    {"pgwarden_patroni_nofailover", MetricType::Gauge, "1 when the member carries the tag nofailover: true."},
 });
 
 PGW_REGISTER_CHECK("patroni", PatroniCheck);

@@ -92,6 +92,8 @@ PatroniStatus parse_patroni_status(std::string_view body) {
     if (!version.empty() && std::atoi(version.c_str()) >= 3) s.failsafe_active = false;
   }
   s.cluster_unlocked = bool_field(*doc, "cluster_unlocked");
+  if (auto tags = doc->find("tags"); tags != doc->end() && tags->is_object())
+    s.nofailover = bool_field(*tags, "nofailover");
   return s;
 }
 

@@ -25,6 +25,7 @@ struct PatroniStatus {
   // (nullopt) before, or when the version is not reported.
   std::optional<bool> failsafe_active;
   bool cluster_unlocked = false;        // "cluster_unlocked": no member holds the leader lock
+  bool nofailover = false;              // tags.nofailover: never promoted by Patroni
   std::string error;                    // empty when the body parsed
 };
 

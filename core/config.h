@@ -168,6 +168,9 @@ struct AlertsConfig {
   double wraparound_age_xids = 1.2e9;         // of the 2^31 (~2.1e9) limit
   double archive_ready_files_max = 100;
   double slot_safe_wal_size_min_bytes = 128.0 * 1024 * 1024;
+  // A standby whose replay is further behind the primary than this is not
+  // ready to take over (failover blocker replay_behind).
+  double failover_replay_behind_bytes = 16.0 * 1024 * 1024;
   Duration for_ = Duration(60LL * 1000);      // default `for` of built-in rules
   std::vector<std::string> disabled;          // built-in alert names turned off
   Duration slot_wal_loss_horizon = Duration(4LL * 3600 * 1000);  // PgReplicationSlotWalLossPredicted

@@ -21,6 +21,7 @@
 #include "exporter/alerts_json.h"
 #include "exporter/build_info.h"
 #include "exporter/config_loader.h"
+#include "exporter/failover_verdict.h"
 #include "exporter/metrics_render.h"
 #include "exporter/scheduler.h"
 #include "exporter/pushgateway.h"
@@ -165,6 +166,9 @@ std::string render_prometheus(const Outcome& o) {
 std::string render_text_report(const Outcome& o) {
   std::ostringstream out;
   out << "pgwarden check: " << code_name(o.code) << "\n";
+  for (const auto& c : o.config.clusters)
+    if (auto verdict = failover_verdict_line(o.samples, c.name); !verdict.empty())
+      out << "  " << c.name << " failover: " << verdict << "\n";
   for (const auto& c : o.config.clusters)
     for (const auto& n : c.nodes) {
       out << "  " << c.name << "/" << n.name << " (" << role_name(n.role) << ")\n";

@@ -27,7 +27,7 @@ const std::vector<std::string>& builtin_alert_names() {
       "PgLongTransaction",   "PgXminHorizonHeld",
       "PgTransactionIdWraparound", "PgArchiveBacklog",
       "PgSubscriptionErrors", "PgReplicationSlotWalLossPredicted",
-      "HostDiskFillPredicted"};
+      "HostDiskFillPredicted", "PgFailoverNotReady"};
   return names;
 }
 
@@ -77,6 +77,7 @@ void read_alerts(TableReader& root, LoadState& st, AlertsConfig& a) {
   r.number("lag_warning_seconds", a.lag_warning_seconds, 0, kAny);
   r.number("lag_critical_seconds", a.lag_critical_seconds, 0, kAny);
   r.number("slot_retained_warning_bytes", a.slot_retained_warning_bytes, 0, kAny);
+  r.number("failover_replay_behind_bytes", a.failover_replay_behind_bytes, 0, kAny);
   r.number("disk_free_warning_ratio", a.disk_free_warning_ratio, 0, 1);
   r.number("disk_free_critical_ratio", a.disk_free_critical_ratio, 0, 1);
   r.duration("backup_max_age", a.backup_max_age);

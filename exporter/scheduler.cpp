@@ -435,7 +435,15 @@ void Scheduler::run_cluster_checks() {
       VectorSink sink({{"cluster", cluster.name}});
       CheckContext ctx;
       ctx.cluster = &cluster;
-      ctx.cluster_samples = &samples;
+      // Some also see the other cluster checks' latest results (those that
+      // ran earlier in this round are already fresh).
+      std::vector<Sample> with_cluster;
+      if (check->reads_cluster_results()) {
+        with_cluster = samples;
+        auto scope = store_.cluster_scope_samples(cluster.name, check->name());
+        with_cluster.insert(with_cluster.end(), scope.begin(), scope.end());
+      }
+      ctx.cluster_samples = check->reads_cluster_results() ? &with_cluster : &samples;
       ctx.deadline = Deadline::in(timeout_of(*check));
       ctx.now = wall;
       collect_into(*check, ctx, sink, result, start);

@@ -65,6 +65,19 @@ std::vector<Sample> SnapshotStore::cluster_node_samples(const std::string& clust
   return out;
 }
 
+std::vector<Sample> SnapshotStore::cluster_scope_samples(const std::string& cluster,
+                                                         const std::string& except) const {
+  std::vector<Sample> out;
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.lower_bound(Key{cluster, "", ""});
+       it != entries_.end() && std::get<0>(it->first) == cluster; ++it) {
+    const auto& r = *it->second;
+    if (r.node.empty() && r.success && r.check != except)
+      out.insert(out.end(), r.samples.begin(), r.samples.end());
+  }
+  return out;
+}
+
 uint64_t SnapshotStore::generation() const {
   std::lock_guard lock(mu_);
   return generation_;

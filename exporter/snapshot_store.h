@@ -49,6 +49,9 @@ class SnapshotStore : public SampleSource {
   std::vector<std::shared_ptr<const CheckResult>> results() const;
   // Latest successful samples of one cluster's nodes (for cluster checks).
   std::vector<Sample> cluster_node_samples(const std::string& cluster) const;
+  // Latest successful samples of one cluster's cluster-scope checks other
+  // than `except` (e.g. etcd health for the failover verdict).
+  std::vector<Sample> cluster_scope_samples(const std::string& cluster, const std::string& except) const;
   // Increases on every put.
   uint64_t generation() const;
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "exporter/alerts_json.h"
+#include "exporter/failover_verdict.h"
 
 namespace pgw {
 namespace {
@@ -111,6 +112,8 @@ std::string render_status_page(const Config& config,
        "</style></head><body><h1>pgwarden</h1>";
   for (const auto& cluster : config.clusters) {
     h << "<h2>Cluster " << esc(cluster.name) << "</h2>";
+    if (auto verdict = failover_verdict_line(results, cluster.name); !verdict.empty())
+      h << "<p class=\"failover\" id=\"failover-" << esc(cluster.name) << "\">Failover: " << esc(verdict) << "</p>";
     if (const double* prim = PageFacts::get(facts.primaries, cluster.name))
       h << "<p>Primaries: " << badge(*prim == 1, std::to_string(static_cast<int>(*prim))) << "</p>";
     h << "<table id=\"nodes-" << esc(cluster.name) << "\"><tr><th>node</th><th>expected role</th>"

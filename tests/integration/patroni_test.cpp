@@ -15,7 +15,10 @@
 #include "checks/check.h"
 #include "core/http_client.h"
 #include "checks/patroni_response.h"
+#include "tests/fixtures/e2e_support.h"
+#include "tests/fixtures/exposition.h"
 #include "tests/fixtures/patroni_lab.h"
+#include "tests/fixtures/pgwarden_process.h"
 #include "tests/fixtures/test_util.h"
 
 namespace pgw {
@@ -230,6 +233,54 @@ TEST(PatroniChecks, EndpointLabelHidesCredentials) {
   ASSERT_EQ(etcd.samples.size(), 1u);
   EXPECT_EQ(label_value(etcd.samples[0].labels, "endpoint"), "http://127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(etcd.samples[0].value, 0);
+}
+
+}  // namespace
+}  // namespace pgw
+
+namespace pgw {
+namespace {
+
+// Failover readiness (issue 17) on the Patroni pair: the replica tagged
+// nofailover is blocked (reason nofailover, not ready), and clearing the
+// tag (Patroni reload) makes the cluster ready again.
+TEST(PatroniChecks, NofailoverTagBlocksFailoverUntilCleared) {
+  if (!test::have_patroni_tools()) GTEST_SKIP() << "needs Debian packages patroni, etcd-server and postgresql-15";
+  PatroniLab lab;
+  lab.set_nofailover(1, true);
+  lab.start_patroni(0);
+  ASSERT_TRUE(test::poll_until([&] { return lab.status(0).state == "running" && is_leader_role(lab.status(0).role); },
+                               90s))
+      << "n0 did not become leader; see " << lab.dir() << "/patroni0.log";
+  lab.start_patroni(1);
+  ASSERT_TRUE(test::poll_until([&] { return lab.status(1).state == "running" && lab.status(1).role == "replica"; },
+                               90s))
+      << "n1 did not become a running replica";
+
+  test::PgwardenProcess proc;
+  std::string toml = "[exporter]\ninterval = \"1s\"\ntimeout = \"2s\"\nstate_dir = \"" + proc.dir() +
+                     "/state\"\n\n[[clusters]]\nname = \"hc\"\n\n";
+  for (int i = 0; i < 2; ++i)
+    toml += "[[clusters.nodes]]\nname = \"n" + std::to_string(i) + "\"\nrole = \"auto\"\nconninfo = \"host=127.0.0.1 port=" +
+            std::to_string(lab.pg_port(i)) + " dbname=postgres user=postgres\"\npatroni = { url = \"" + lab.rest_url(i) +
+            "\" }\n\n";
+  toml += "[[clusters.etcd]]\nurl = \"" + lab.etcd_url() + "\"\n";
+  proc.start(toml);
+
+  auto blocker = [](const test::Exposition& e, const std::string& reason) {
+    return e.value("pgwarden_cluster_failover_blocker", {{"cluster", "hc"}, {"standby", "n1"}, {"reason", reason}});
+  };
+  EXPECT_TRUE(test::eventually_metrics(proc, "n1 blocked by nofailover", 60s, [&](const test::Exposition& e) {
+    return e.value("pgwarden_cluster_failover_ready", {{"cluster", "hc"}}) == 0.0 && blocker(e, "nofailover") == 1.0 &&
+           e.value("pgwarden_patroni_nofailover", {{"cluster", "hc"}, {"node", "n1"}}) == 1.0;
+  })) << test::grep_metrics(proc.scrape(), "pgwarden_cluster_");
+
+  lab.set_nofailover(1, false);
+  ASSERT_TRUE(lab.reload(1));
+  EXPECT_TRUE(test::eventually_metrics(proc, "ready once the tag is gone", 60s, [&](const test::Exposition& e) {
+    return e.value("pgwarden_cluster_failover_ready", {{"cluster", "hc"}}) == 1.0 && !blocker(e, "nofailover") &&
+           e.value("pgwarden_cluster_failover_candidate", {{"cluster", "hc"}, {"standby", "n1"}}) == 1.0;
+  })) << test::grep_metrics(proc.scrape(), "pgwarden_cluster_");
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ TEST(BuiltinRules, EveryContractNameIsPresentParsesAndHasSummary) {
       "PatroniPaused",
       "PgReplicationSlotInvalidated", "PgReplicationSlotWalAtRisk", "PgLongTransaction", "PgXminHorizonHeld",
       "PgTransactionIdWraparound", "PgArchiveBacklog", "PgSubscriptionErrors",
-      "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted"};
+      "PgReplicationSlotWalLossPredicted", "HostDiskFillPredicted", "PgFailoverNotReady"};
   Config c;
   ClusterConfig cl;
   cl.name = "aya";
