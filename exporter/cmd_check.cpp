@@ -11,6 +11,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/suppression.h"
 #include "exporter/alerts_json.h"
 #include "core/durable_file.h"
 #include "exporter/build_info.h"
@@ -150,11 +151,16 @@ int run_check(const CheckOptions& opt) {
   BuildInfoSource().append_samples(samples);
   auto now = std::chrono::system_clock::now();
   rules.evaluate(samples, now);
+  // Inhibited and silenced alerts are shown but neither notified nor
+  // counted in the exit code. Silences come from `pgwarden silence`.
+  SilenceStore silences(silences_path(config));
+  Suppressor suppressor(config, &silences);
+  const auto active = suppressor.apply(rules.active_alerts(), now);
 
   if (opt.notify) {
     Notifier notifier(config, opt.state_file.empty() ? config.exporter.state_dir
                                                      : opt.state_file + ".d");
-    notifier.update(rules.alerts(), now);
+    notifier.update(suppressor.apply(rules.alerts(), now), now);
     notifier.deliver(Deadline::in(std::chrono::seconds(10)));
   }
   if (!opt.state_file.empty()) {
@@ -165,9 +171,9 @@ int run_check(const CheckOptions& opt) {
 
   std::vector<Alert> firing;
   int code = kOk;
-  for (const auto& a : rules.active_alerts()) {
+  for (const auto& a : active) {
     // Watchdog (severity none) always fires: it is a heartbeat, not a problem.
-    if (a.state != AlertState::Firing || a.severity() == "none") continue;
+    if (a.state != AlertState::Firing || a.severity() == "none" || a.suppressed()) continue;
     firing.push_back(a);
     code = std::max(code, severity_code(a.severity()));
   }
@@ -192,7 +198,7 @@ int run_check(const CheckOptions& opt) {
                           {"value", std::isfinite(s.value) ? nlohmann::json(s.value) : nlohmann::json(num(s.value))}});
     }
     nlohmann::json j = {{"status", code_name(code)}, {"exit_code", code}, {"nodes", nodes},
-                        {"alerts", alerts_to_json(rules.active_alerts())}, {"samples", jsamples}};
+                        {"alerts", alerts_to_json(active)}, {"samples", jsamples}};
     out << j.dump(2) << "\n";
   } else if (opt.format == "prometheus") {
     std::vector<Sample> all = samples;

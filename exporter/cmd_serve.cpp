@@ -13,6 +13,8 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/suppression.h"
+#include "exporter/alertmanager_api.h"
 #include "exporter/alerts_json.h"
 #include "core/durable_file.h"
 #include "exporter/build_info.h"
@@ -30,6 +32,8 @@ namespace {
 struct Runtime {
   std::shared_ptr<const Config> config;
   std::unique_ptr<RuleEngine> rules;
+  std::unique_ptr<SilenceStore> silences;
+  std::unique_ptr<Suppressor> suppressor;  // inhibition + silences, before notifying
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
   std::string last_saved_state;
@@ -93,7 +97,7 @@ class Service : public HttpBackend {
   HttpReply metrics() override {
     std::shared_lock lock(mu_);
     std::vector<const SampleSource*> sources = {&store_, &build_info_};
-    if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get()});
+    if (rt_) sources.insert(sources.end(), {rt_->rules.get(), rt_->notifier.get(), rt_->silences.get()});
     return {200, "text/plain; version=0.0.4; charset=utf-8", render_sources(sources)};
   }
 
@@ -101,7 +105,7 @@ class Service : public HttpBackend {
 
   HttpReply alerts() override {
     std::shared_lock lock(mu_);
-    nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(rt_->rules->active_alerts()) : nlohmann::json::array()}};
+    nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(suppressed_active(*rt_)) : nlohmann::json::array()}};
     return {200, "application/json", j.dump(2) + "\n"};
   }
 
@@ -111,10 +115,25 @@ class Service : public HttpBackend {
     std::vector<Sample> samples;
     store_.append_samples(samples);
     return {200, "text/html; charset=utf-8",
-            render_status_page(*rt_->config, samples, store_.results(), rt_->rules->active_alerts())};
+            render_status_page(*rt_->config, samples, store_.results(), suppressed_active(*rt_),
+                               rt_->silences->list())};
+  }
+
+  HttpReply api(const HttpRequestData& request) override {
+    std::shared_lock lock(mu_);
+    if (!rt_) return {503, "application/json", "\"starting\"\n"};
+    Runtime& rt = *rt_;
+    ApiContext ctx{*rt.config, *rt.silences,
+                   [&rt] { return rt.suppressor->apply(rt.rules->alerts(), std::chrono::system_clock::now()); },
+                   started_};
+    return handle_alertmanager_api(request, ctx);
   }
 
  private:
+  static std::vector<Alert> suppressed_active(Runtime& rt) {
+    return rt.suppressor->apply(rt.rules->active_alerts(), std::chrono::system_clock::now());
+  }
+
   // Reads the alert state saved by a previous run, if any.
   nlohmann::json restore_alert_state(const Config& config) {
     std::string text;
@@ -137,6 +156,9 @@ class Service : public HttpBackend {
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
     if (!alert_state.is_null()) rt->rules->restore_state(alert_state);
+    rt->silences = std::make_unique<SilenceStore>(silences_path(*config));
+    if (!rt->silences->load_error().empty()) spdlog::error("{}", rt->silences->load_error());
+    rt->suppressor = std::make_unique<Suppressor>(*config, rt->silences.get());
     rt->notifier = std::make_unique<Notifier>(*config, config->exporter.state_dir);
     rt->scheduler = std::make_unique<Scheduler>(*config, store_);
     store_.retain(rt->scheduler->keys());
@@ -193,7 +215,7 @@ class Service : public HttpBackend {
     rt.notifier->append_samples(samples);
     auto now = std::chrono::system_clock::now();
     rt.rules->evaluate(samples, now);
-    rt.notifier->update(rt.rules->alerts(), now);
+    rt.notifier->update(rt.suppressor->apply(rt.rules->alerts(), now), now);
     save_alert_state(rt);
     {
       std::lock_guard lock(delivery_mu_);
@@ -261,6 +283,7 @@ class Service : public HttpBackend {
   }
 
   ServeOptions options_;
+  TimePoint started_ = std::chrono::system_clock::now();
   std::unique_ptr<HttpServer> http_;
   SnapshotStore store_;
   BuildInfoSource build_info_;

@@ -12,9 +12,11 @@ namespace pgw {
 namespace {
 
 void send(mg_connection* conn, const HttpReply& r, bool head = false) {
-  const char* reason = r.status == 200 ? "OK" : r.status == 401 ? "Unauthorized"
-                     : r.status == 404 ? "Not Found" : r.status == 503 ? "Service Unavailable"
-                                                                    : "Error";
+  const char* reason = r.status == 200 ? "OK" : r.status == 400 ? "Bad Request"
+                     : r.status == 401 ? "Unauthorized" : r.status == 403 ? "Forbidden"
+                     : r.status == 404 ? "Not Found" : r.status == 405 ? "Method Not Allowed"
+                     : r.status == 413 ? "Payload Too Large"
+                     : r.status == 503 ? "Service Unavailable" : "Error";
   std::ostringstream h;
   h << "HTTP/1.1 " << r.status << ' ' << reason << "\r\n"
     << "Content-Type: " << r.content_type << "\r\n"
@@ -28,7 +30,30 @@ void send(mg_connection* conn, const HttpReply& r, bool head = false) {
   if (!head && !r.body.empty()) mg_write(conn, r.body.data(), r.body.size());
 }
 
+// Silences are small; anything bigger is not one.
+constexpr size_t kMaxBody = 256 * 1024;
+
+bool read_body(mg_connection* conn, std::string& body) {
+  char buf[8192];
+  for (;;) {
+    int n = mg_read(conn, buf, sizeof buf);
+    if (n <= 0) return true;
+    body.append(buf, static_cast<size_t>(n));
+    if (body.size() > kMaxBody) return false;
+  }
+}
+
 }  // namespace
+
+bool is_loopback_listen(const std::string& listen) {
+  std::string host = listen;
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
 
 struct HttpServer::Impl : public CivetHandler {
   HttpBackend& backend;
@@ -36,7 +61,42 @@ struct HttpServer::Impl : public CivetHandler {
   BasicAuth auth;
   std::unique_ptr<CivetServer> server;
 
+  bool loopback = false;
+
   explicit Impl(HttpBackend& b) : backend(b) {}
+
+  bool auth_enabled() {
+    std::shared_lock lock(auth_mu);
+    return auth.enabled();
+  }
+
+  // /api/..., any method: the Alertmanager API v2 subset.
+  bool handle_api(mg_connection* conn, const char* method) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    if (!authorized(conn)) {
+      send(conn, {401, "text/plain; charset=utf-8", "unauthorized\n"});
+      return true;
+    }
+    HttpRequestData req;
+    req.method = method;
+    req.path = info->local_uri ? info->local_uri : "/";
+    req.query = info->query_string ? info->query_string : "";
+    bool write = req.method != "GET" && req.method != "HEAD";
+    if (write && !loopback && !auth_enabled()) {
+      send(conn, {403, "application/json",
+                  "\"writes need basic auth (basic_auth_file) when serve listens beyond loopback\"\n"});
+      return true;
+    }
+    if (write && !read_body(conn, req.body)) {
+      send(conn, {413, "application/json", "\"request body too large\"\n"});
+      return true;
+    }
+    send(conn, backend.api(req));
+    return true;
+  }
+
+  bool handlePost(CivetServer*, mg_connection* conn) override { return handle_api(conn, "POST"); }
+  bool handleDelete(CivetServer*, mg_connection* conn) override { return handle_api(conn, "DELETE"); }
 
   bool authorized(mg_connection* conn) {
     std::shared_lock lock(auth_mu);
@@ -46,6 +106,7 @@ struct HttpServer::Impl : public CivetHandler {
   bool handleGet(CivetServer*, mg_connection* conn) override {
     const mg_request_info* info = mg_get_request_info(conn);
     std::string uri = info->local_uri ? info->local_uri : "/";
+    if (uri.rfind("/api/", 0) == 0) return handle_api(conn, "GET");
     if (!authorized(conn)) {
       send(conn, {401, "text/plain; charset=utf-8", "unauthorized\n"});
       return true;
@@ -64,6 +125,7 @@ struct HttpServer::Impl : public CivetHandler {
 HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, BasicAuth auth)
     : impl_(std::make_unique<Impl>(backend)) {
   impl_->auth = std::move(auth);
+  impl_->loopback = is_loopback_listen(listen);
   std::string port = listen;
   if (!port.empty() && port[0] == ':') port = "0.0.0.0" + port;
   // A burst of scrapers (1,000 concurrent connections in the load test) must

@@ -871,7 +871,7 @@ match = { severity = "critical" }   # optional
   EXPECT_EQ(ops.group_wait, Duration(10000));
   EXPECT_EQ(ops.repeat_interval, Duration(4LL * 3600 * 1000));
   EXPECT_EQ(ops.group_interval, Duration(5 * 60 * 1000));
-  EXPECT_EQ(ops.group_by, (std::vector<std::string>{"alertname", "cluster"}));
+  EXPECT_EQ(ops.group_by, (std::vector<std::string>{"cluster"}));
   EXPECT_EQ(ops.match, (std::map<std::string, std::string>{{"severity", "critical"}}));
 }
 
