@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "core/durable_file.h"
@@ -18,10 +19,14 @@ PGW_DESCRIBE_METRICS({
 
 namespace {
 
+// kNoFile when the file does not exist. (file_clock's epoch is not 1970:
+// libstdc++ counts from 2174, so real times are negative.)
+constexpr long long kNoFile = std::numeric_limits<long long>::min();
+
 long long mtime_ns(const std::string& path) {
   std::error_code ec;
   auto t = fs::last_write_time(path, ec);
-  if (ec) return -1;
+  if (ec) return kNoFile;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
@@ -153,7 +158,7 @@ bool SilenceStore::load_locked(std::string& error) {
   if (path_.empty()) return true;
   long long mtime = mtime_ns(path_);
   std::string text;
-  if (mtime < 0 || !read_file(path_, text)) {
+  if (mtime == kNoFile || !read_file(path_, text)) {
     loaded_mtime_ns_ = mtime;
     return true;  // no file yet: no silences
   }

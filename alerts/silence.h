@@ -80,7 +80,7 @@ class SilenceStore : public SampleSource {
   mutable std::mutex mu_;
   std::vector<Silence> silences_;
   std::string loaded_text_;  // what the file held when last read or written
-  long long loaded_mtime_ns_ = -1;
+  long long loaded_mtime_ns_ = 0;
 };
 
 // Expired silences are kept this long (Alertmanager's default retention),

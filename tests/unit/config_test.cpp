@@ -77,7 +77,7 @@ TEST(ConfigErrors, UnknownKeyWithHint) {
 TEST(ConfigErrors, UnknownTopLevelKeyListsValidKeys) {
   expect_error("scrape = 1\n",
                "bad.toml:1:1: scrape: unknown key (expected one of: exporter, clusters, queries, "
-               "rules, receivers, alerts, checks)");
+               "rules, receivers, inhibit_rules, alerts, checks)");
 }
 
 TEST(ConfigErrors, BadDuration) {

@@ -149,7 +149,7 @@ equal = ["node-name"]
 )", "bad.toml");
   ASSERT_FALSE(loaded.config);
   ASSERT_EQ(loaded.errors.size(), 3u);
-  EXPECT_EQ(loaded.errors[0].pos.str(), "bad.toml:4:45");
+  EXPECT_EQ(loaded.errors[0].pos.str(), "bad.toml:4:46");
   EXPECT_NE(loaded.errors[0].message.find("invalid regular expression"), std::string::npos) << loaded.errors[0].message;
   EXPECT_EQ(loaded.errors[1].pos.str(), "bad.toml:5:20");
   EXPECT_NE(loaded.errors[1].message.find("expected =, !=, =~ or !~"), std::string::npos) << loaded.errors[1].message;
