@@ -1,4 +1,5 @@
 #include "alerts/backoff.h"
+#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>
@@ -37,6 +38,7 @@ std::optional<Duration> parse_retry_after(const std::string& value,
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(0, 1);
   if (v.empty()) return std::nullopt;
+  max_delay = std::clamp(max_delay, Duration(0), kMaxDuration);
   if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
     if (v.size() > 9) return max_delay;
     return std::min(Duration(std::stoll(v) * 1000), max_delay);
@@ -50,9 +52,14 @@ std::optional<Duration> parse_retry_after(const std::string& value,
   long long secs = days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
                                    static_cast<unsigned>(tm.tm_mday)) * 86400LL +
                    tm.tm_hour * 3600LL + tm.tm_min * 60LL + tm.tm_sec;
-  auto at = std::chrono::system_clock::time_point(std::chrono::seconds(secs));
-  auto delay = std::chrono::duration_cast<Duration>(at - now);
-  return std::clamp(delay, Duration(0), max_delay);
+  // In seconds: a date centuries away must not overflow the clock's
+  // nanoseconds.
+  long long now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  long long max_s = max_delay.count() / 1000 + 1;
+  long long delta = std::clamp(secs - now_s, -1LL, max_s);
+  if (delta < 0) return Duration(0);
+  auto sub = std::chrono::duration_cast<Duration>(now.time_since_epoch() % std::chrono::seconds(1));
+  return std::clamp(Duration(delta * 1000) - sub, Duration(0), max_delay);
 }
 
 }  // namespace pgw

@@ -4,7 +4,8 @@
 
 #include <vector>
 
-#include "alerts/rule_engine.h"
+#include "alerts/rule_definition.h"
+#include "core/config.h"
 
 namespace pgw {
 

@@ -1,4 +1,5 @@
 #include "alerts/grouping.h"
+#include "core/json_text.h"
 
 #include <algorithm>
 
@@ -66,7 +67,7 @@ std::string Grouper::group_key(const Labels& labels) const {
   std::string key = receiver_.name + ":{";
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i) key += ", ";
-    key += labels[i].first + "=" + nlohmann::json(labels[i].second).dump();
+    key += labels[i].first + "=" + json_text(nlohmann::json(labels[i].second));
   }
   return key + "}";
 }

@@ -2,6 +2,13 @@
 // (group_wait, group_interval, repeat_interval, send_resolved), writes each
 // notification to the on-disk outbox (fsynced) before sending, and removes
 // it only after a 2xx. Retries with exponential backoff and jitter.
+//
+// The outbox never sticks: each entry has its own backoff, so one that keeps
+// failing does not hold back newer ones of the same receiver; a newer
+// notification of a group replaces an undelivered older one (after an outage
+// the receiver gets each group's newest state, never a stale "firing" after
+// its resolution); entries older than the receiver's outbox_max_age expire.
+// Disk I/O (fsync) never happens under the lock that /metrics reads through.
 #pragma once
 
 #include <memory>
@@ -9,11 +16,20 @@
 #include <vector>
 
 #include "alerts/alert.h"
+#include "alerts/outbox.h"
 #include "core/deadline.h"
 #include "core/config.h"
 #include "core/sample_source.h"
 
 namespace pgw {
+
+// What a reload hands from the old notifier to the new one: what exists only
+// in memory because the disk refused it (full, read-only), so a SIGHUP does
+// not lose it.
+struct NotifierHandover {
+  std::vector<OutboxEntry> unpersisted;  // entries whose file could not be written
+  nlohmann::json dedup;                  // the groupers' state (null: use the disk's)
+};
 
 // Tunables with production defaults; tests shorten them.
 struct NotifierOptions {
@@ -40,6 +56,12 @@ class Notifier : public SampleSource {
   void deliver(Deadline deadline);
   // Entries still waiting in the outbox.
   size_t pending() const;
+
+  // For a reload: what only memory holds (see NotifierHandover), and taking
+  // it over in the new notifier (receivers matched by name; entries of a
+  // receiver that is gone are dropped and logged).
+  NotifierHandover handover() const;
+  void adopt(NotifierHandover handover);
 
   // pgwarden_notifications_total{receiver,outcome}, pgwarden_outbox_pending{receiver}.
   void append_samples(std::vector<Sample>& out) const override;

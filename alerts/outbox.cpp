@@ -1,4 +1,5 @@
 #include "alerts/outbox.h"
+#include "core/json_text.h"
 
 #include "core/durable_file.h"
 
@@ -24,7 +25,11 @@ namespace {
 long long to_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-TimePoint from_ms(long long ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+// Clamped to 1970..2096: a corrupt file must not overflow the clock's
+// nanoseconds (which end in 2262) in later arithmetic.
+TimePoint from_ms(long long ms) {
+  return TimePoint(std::chrono::milliseconds(std::clamp<long long>(ms, 0, 4'000'000'000'000LL)));
+}
 
 std::string errno_text(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
@@ -62,7 +67,7 @@ std::string to_json_text(const OutboxEntry& e) {
       {"group_key", e.group_key},
       {"sent", e.sent.to_json()},
   };
-  return j.dump();
+  return json_text(j);
 }
 
 std::optional<OutboxEntry> from_json_text(const std::string& text, std::string& why) {

@@ -5,6 +5,7 @@
 // Files are 0600 and hold no secrets (URLs and keys come from the config).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,8 +20,12 @@ struct OutboxEntry {
   std::string receiver;
   std::string body;            // exact request body
   int attempts = 0;            // failed attempts so far
-  TimePoint created{};
-  TimePoint next_attempt{};
+  TimePoint created{};         // wall clock: persisted, and shown to people
+  TimePoint next_attempt{};    // wall clock: persisted only
+  // In memory, timing runs on the monotonic clock, so a step of the wall
+  // clock neither silences a receiver nor expires its queue at once.
+  std::chrono::steady_clock::time_point due{};
+  std::chrono::steady_clock::time_point created_mono{};
   std::string group_key;       // for dedup recovery after a crash
   SentState sent;
   bool persisted = false;      // false when the file could not be written

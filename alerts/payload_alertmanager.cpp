@@ -3,6 +3,7 @@
 // delay so Alertmanager resolves them itself if pgwarden goes away; resolved
 // alerts carry their resolution time.
 #include "alerts/payload.h"
+#include "core/json_text.h"
 
 namespace pgw {
 namespace {
@@ -22,7 +23,7 @@ std::string render_alertmanager(const ReceiverConfig&, const Notification& n) {
     if (!n.external_url.empty()) one["generatorURL"] = n.external_url;
     alerts.push_back(std::move(one));
   }
-  return alerts.dump();
+  return json_text(alerts);
 }
 
 }  // namespace

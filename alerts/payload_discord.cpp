@@ -1,6 +1,7 @@
 // Discord webhook message: content (the title) and one embed with the alert
 // lines, coloured red/orange/green. Respects Discord's length limits.
 #include "alerts/payload.h"
+#include "core/json_text.h"
 
 namespace pgw {
 namespace {
@@ -25,7 +26,7 @@ std::string render_discord(const ReceiverConfig&, const Notification& n) {
       {"content", truncate_utf8(notification_title(n), 2000)},
       {"embeds", nlohmann::json::array({embed})},
   };
-  return body.dump();
+  return json_text(body);
 }
 
 }  // namespace

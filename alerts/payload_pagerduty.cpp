@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "alerts/payload.h"
+#include "core/json_text.h"
 
 namespace pgw {
 namespace {
@@ -68,14 +69,14 @@ std::string render_pagerduty(const ReceiverConfig&, const Notification& n) {
     body["client"] = "pgwarden";
     if (!n.external_url.empty()) body["client_url"] = n.external_url;
   }
-  return body.dump();
+  return json_text(body);
 }
 
 std::string add_routing_key(const ReceiverConfig& receiver, const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return body;
   j["routing_key"] = receiver.routing_key;
-  return j.dump();
+  return json_text(j);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Slack incoming-webhook message: a title line plus one attachment coloured
 // by status (danger = firing critical, warning = other firing, good = resolved).
 #include "alerts/payload.h"
+#include "core/json_text.h"
 
 namespace pgw {
 namespace {
@@ -25,7 +26,7 @@ std::string render_slack(const ReceiverConfig&, const Notification& n) {
       {"text", truncate_utf8(notification_title(n), 3000)},
       {"attachments", nlohmann::json::array({attachment})},
   };
-  return body.dump();
+  return json_text(body);
 }
 
 }  // namespace

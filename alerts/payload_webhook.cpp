@@ -1,6 +1,7 @@
 // Alertmanager's webhook payload, version "4", so existing webhook consumers
 // of Alertmanager work unchanged.
 #include "alerts/payload.h"
+#include "core/json_text.h"
 
 namespace pgw {
 namespace {
@@ -35,7 +36,7 @@ std::string render_webhook(const ReceiverConfig& receiver, const Notification& n
       {"groupKey", n.group_key},
       {"truncatedAlerts", 0},
   };
-  return body.dump();
+  return json_text(body);
 }
 
 }  // namespace

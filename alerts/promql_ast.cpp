@@ -6,8 +6,8 @@ bool Matcher::matches(const std::string& v) const {
   switch (op) {
     case Op::Eq: return v == value;
     case Op::Ne: return v != value;
-    case Op::Re: return std::regex_match(v, *re);
-    case Op::Nre: return !std::regex_match(v, *re);
+    case Op::Re: return re->matches(v);
+    case Op::Nre: return !re->matches(v);
   }
   return false;
 }

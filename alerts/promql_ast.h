@@ -4,9 +4,10 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "alerts/label_regex.h"
 
 namespace pgw::promql {
 
@@ -17,7 +18,7 @@ struct Matcher {
   std::string name;
   Op op = Op::Eq;
   std::string value;
-  std::shared_ptr<const std::regex> re;  // anchored; set for Re/Nre
+  std::shared_ptr<const LabelRegex> re;  // anchored; set for Re/Nre
   bool matches(const std::string& v) const;
 };
 

@@ -1,4 +1,5 @@
 #include "alerts/promql_lexer.h"
+#include "core/utf8.h"
 
 #include <cctype>
 #include <cmath>
@@ -178,6 +179,8 @@ std::vector<Token> lex(std::string_view in) {
         ++i;
       }
       if (!closed) throw ParseError(col(start), "unterminated quoted string");
+      // "\xff" and octal escapes can spell bytes that are not UTF-8.
+      make_valid_utf8(value);
       out.push_back(Token{Tok::String, value, 0, col(start)});
       continue;
     }

@@ -357,11 +357,9 @@ class Parser {
         next();
         m.value = v.text;
         if (m.op == Matcher::Op::Re || m.op == Matcher::Op::Nre) {
-          try {
-            m.re = compile_anchored(m.value);
-          } catch (const std::regex_error& e) {
-            error_at(v.column, "invalid regular expression \"" + m.value + "\": " + e.what());
-          }
+          std::string why;
+          m.re = LabelRegex::compile(m.value, why);
+          if (!m.re) error_at(v.column, why);
         }
         if (m.name == "__name__" && !name.empty()) error_at(l.column, "metric name must not be set twice: \"" + name + "\"");
         s->matchers.push_back(std::move(m));
@@ -378,10 +376,6 @@ class Parser {
 };
 
 }  // namespace
-
-std::shared_ptr<const std::regex> compile_anchored(const std::string& pattern) {
-  return std::make_shared<const std::regex>("(?:" + pattern + ")", std::regex::ECMAScript);
-}
 
 NodePtr parse(std::string_view expr) { return Parser(expr).parse_all(); }
 

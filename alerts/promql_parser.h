@@ -12,8 +12,5 @@ namespace pgw::promql {
 
 NodePtr parse(std::string_view expr);  // throws ParseError
 
-// Compiles an RE2-style pattern as a fully anchored std::regex (ECMAScript).
-// Differences from RE2: no (?i)-style flags, no \p{..} classes, no \z.
-std::shared_ptr<const std::regex> compile_anchored(const std::string& pattern);  // throws std::regex_error
 
 }  // namespace pgw::promql

@@ -12,8 +12,14 @@
 #include "alerts/promql_parser.h"
 #include "alerts/rule_state.h"
 #include "alerts/template.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_alerts", MetricType::Gauge,
+     "Active alerts by name, severity and state (pending or firing)."},
+});
 namespace {
 
 struct CompiledRule {
@@ -141,8 +147,26 @@ std::vector<ConfigError> validate_rules(const Config& config) {
 }
 
 struct RuleEngine::Impl {
-  mutable std::mutex mu;
+  mutable std::mutex mu;  // held for a whole evaluation
   std::vector<CompiledRule> rules;
+  // What readers see (/alerts, /metrics, the status page): the alerts as of
+  // the last evaluation or restore, published whole, so that a reader never
+  // waits for a rule round.
+  mutable std::mutex published_mu;
+  std::shared_ptr<const std::vector<Alert>> published = std::make_shared<const std::vector<Alert>>();
+
+  // Under `mu`.
+  void publish() {
+    auto all = std::make_shared<std::vector<Alert>>();
+    for (const auto& rule : rules)
+      for (auto& a : rule.state.alerts()) all->push_back(std::move(a));
+    std::lock_guard lock(published_mu);
+    published = std::move(all);
+  }
+  std::shared_ptr<const std::vector<Alert>> current() const {
+    std::lock_guard lock(published_mu);
+    return published;
+  }
   // The last round's series, kept to be refreshed when the next round has
   // the same ones (sorting and indexing them is a good part of a round).
   std::unique_ptr<promql::SeriesSet> input;
@@ -184,20 +208,16 @@ void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
     rule.last_error.clear();
     rule.state.advance(std::move(found), now, rule.def.for_, rule.def.keep_firing_for);
   }
+  impl_->publish();
 }
 
-std::vector<Alert> RuleEngine::alerts() const {
-  std::lock_guard lock(impl_->mu);
-  std::vector<Alert> out;
-  for (const auto& rule : impl_->rules)
-    for (auto& a : rule.state.alerts()) out.push_back(std::move(a));
-  return out;
-}
+std::vector<Alert> RuleEngine::alerts() const { return *impl_->current(); }
 
 std::vector<Alert> RuleEngine::active_alerts() const {
+  const auto all = impl_->current();
   std::vector<Alert> out;
-  for (auto& a : alerts())
-    if (a.state != AlertState::Inactive) out.push_back(std::move(a));
+  for (const auto& a : *all)
+    if (a.state != AlertState::Inactive) out.push_back(a);
   return out;
 }
 
@@ -238,6 +258,7 @@ void RuleEngine::restore_state(const nlohmann::json& state) {
   }
   for (size_t i = 0; i < impl_->rules.size(); ++i)
     if (touched[i]) impl_->rules[i].state = std::move(restored[i]);
+  impl_->publish();
 }
 
 void RuleEngine::append_samples(std::vector<Sample>& out) const {
@@ -245,7 +266,9 @@ void RuleEngine::append_samples(std::vector<Sample>& out) const {
   // instances in that state: several instances of one rule (one per node)
   // would otherwise produce duplicate series.
   std::map<std::tuple<std::string, std::string, std::string>, double> counts;
-  for (const auto& a : active_alerts()) counts[{a.name(), a.severity(), alert_state_name(a.state)}] += 1;
+  const auto all = impl_->current();
+  for (const auto& a : *all)
+    if (a.state != AlertState::Inactive) counts[{a.name(), a.severity(), alert_state_name(a.state)}] += 1;
   for (const auto& [key, n] : counts) {
     Labels l = {{"alertname", std::get<0>(key)}, {"severity", std::get<1>(key)}, {"state", std::get<2>(key)}};
     normalize(l);

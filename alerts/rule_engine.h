@@ -11,32 +11,19 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert.h"
+#include "alerts/rule_definition.h"
 #include "core/config.h"
 #include "core/sample_source.h"
 
 namespace pgw {
 
-// The compiled rules of a config: the built-in pack (unless
-// [alerts] builtin = false, minus [alerts] disabled) followed by [[rules]].
-struct RuleDefinition {
-  std::string alert;
-  std::string expr;
-  Duration for_{0};
-  Duration keep_firing_for{0};
-  std::map<std::string, std::string> labels;       // includes severity
-  std::map<std::string, std::string> annotations;  // includes summary
-  bool builtin = false;
-  SourcePos pos;  // of the expr ([[rules]] expr value; file "<builtin>" for the pack)
-};
+// The rules of a config: the built-in pack (unless [alerts] builtin = false,
+// minus [alerts] disabled) followed by [[rules]].
 std::vector<RuleDefinition> rule_definitions(const Config& config);
 
 // Parses every rule's expression and templates. Errors carry the rule's
 // position (file:line:col of its expr) and the offset within the expression.
 std::vector<ConfigError> validate_rules(const Config& config);
-
-// Prometheus rules-file YAML (groups: [{name, rules: [...]}]) for promtool
-// and for running the same alerts in Prometheus itself.
-std::string export_rules_yaml(const Config& config);
 
 class RuleEngine : public SampleSource {
  public:
@@ -47,7 +34,9 @@ class RuleEngine : public SampleSource {
   // Evaluates every rule against `samples` at `now` and advances states.
   void evaluate(const std::vector<Sample>& samples, TimePoint now);
   // Pending and firing alerts, plus resolved ones not yet expired (kept
-  // 15 minutes, as Prometheus does, so receivers learn of the resolution).
+  // 15 minutes, as Prometheus does, so receivers learn of the resolution),
+  // as of the last evaluate() or restore_state(): readers never wait for an
+  // evaluation in progress.
   std::vector<Alert> alerts() const;
   // Active (pending/firing) alerts only, for /alerts and the status page.
   std::vector<Alert> active_alerts() const;

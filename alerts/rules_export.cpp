@@ -1,4 +1,5 @@
-// export_rules_yaml(): the rule set as a Prometheus rules file.
+#include "alerts/rules_export.h"
+
 #include <nlohmann/json.hpp>
 
 #include "alerts/rule_engine.h"

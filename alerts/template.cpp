@@ -1,4 +1,5 @@
 #include "alerts/template.h"
+#include "core/utf8.h"
 
 #include <cctype>
 
@@ -220,6 +221,7 @@ std::string render_parts(const std::vector<Template::Part>& parts, Label label, 
     }
     out += tmpl::to_text(piped);
   }
+  make_valid_utf8(out);  // printf-style truncation can cut a character
   return out;
 }
 

@@ -7,18 +7,14 @@
 
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "alerts/template_error.h"
 #include "core/sample.h"
 
 namespace pgw {
-
-struct TemplateError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct TemplateData {
   std::map<std::string, std::string> labels;
@@ -39,8 +35,5 @@ class Template {
  private:
   std::shared_ptr<const std::vector<Part>> parts_;
 };
-
-// Go's %v for a float64: shortest representation, exponent from 1e21.
-std::string go_format_float(double v);
 
 }  // namespace pgw

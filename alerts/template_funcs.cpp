@@ -6,7 +6,7 @@
 #include <ctime>
 #include <cstdlib>
 
-#include "alerts/template.h"
+#include "alerts/template_error.h"
 
 namespace pgw {
 

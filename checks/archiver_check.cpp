@@ -4,13 +4,13 @@
 #include <stdexcept>
 
 #include "checks/check.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class ArchiverCheck : public Check {
  public:
-  std::string name() const override { return "archiver"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(
@@ -27,6 +27,17 @@ class ArchiverCheck : public Check {
     out.add("pgwarden_archiver_failing", {}, r.number(0, "failing").value_or(0));
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_archiver_archived_total", MetricType::Counter,
+     "WAL files archived successfully."},
+    {"pgwarden_archiver_failed_total", MetricType::Counter,
+     "Failed attempts to archive WAL files."},
+    {"pgwarden_archiver_last_archived_age_seconds", MetricType::Gauge,
+     "Seconds since the last successful archive."},
+    {"pgwarden_archiver_failing", MetricType::Gauge,
+     "1 when the last archive failure is newer than the last success."},
+});
 
 PGW_REGISTER_CHECK("archiver", ArchiverCheck);
 

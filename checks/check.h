@@ -4,8 +4,10 @@
 // failed for this round: its samples are dropped and check_success is 0.
 //
 // Adding a module: write checks/<name>_check.cpp with a class implementing
-// Check and a PGW_REGISTER_CHECK("<name>", Class) line, and describe its
-// metrics in exporter/metric_catalog.cpp. Nothing else needs to change.
+// Check, describe the metrics it emits there with PGW_DESCRIBE_METRICS
+// (core/metric_catalog.h) and register it with PGW_REGISTER_CHECK("<name>",
+// Class). The registered name is the module's only name: its `check` label
+// and its [checks.<name>] key. Nothing else needs to change.
 #pragma once
 
 #include <chrono>
@@ -34,7 +36,6 @@ struct NodeFacts {
 
 // Everything a check may use. Fields that do not apply to a scope are null.
 struct CheckContext {
-  const Config* config = nullptr;
   const ClusterConfig* cluster = nullptr;
   const NodeConfig* node = nullptr;            // node scope only
   PgSession* pg = nullptr;                     // node scope, when uses_postgres()
@@ -57,8 +58,12 @@ struct CheckContext {
 class Check {
  public:
   virtual ~Check() = default;
-  // Value of the `check` label of the self metrics; unique per instance.
-  virtual std::string name() const = 0;
+  // The name the module registered under (PGW_REGISTER_CHECK): its
+  // [checks.NAME] key. Set by create_checks().
+  const std::string& module() const { return module_; }
+  // Value of the `check` label of the self metrics; unique per instance:
+  // the module name, unless a module makes several instances (query_<name>).
+  virtual std::string name() const { return module_; }
   virtual Scope scope() const { return Scope::Node; }
   // Whether the check runs on this node (e.g. only when an embedder is set).
   virtual bool applies_to(const NodeConfig&) const { return true; }
@@ -68,12 +73,18 @@ class Check {
   // Whether the check needs the node's PostgreSQL session. Checks that do not
   // (HTTP, SSH) still run when PostgreSQL is unreachable.
   virtual bool uses_postgres() const { return true; }
-  // Defaults for how often and how long the check runs; [checks.NAME] in the
-  // config overrides them, and exporter.interval / exporter.timeout apply
-  // when both are unset.
+  // How often and how long the check runs. First what the instance's own
+  // config entry says (a [[queries]] table's interval), then [checks.MODULE],
+  // then the module's defaults, then exporter.interval / exporter.timeout.
+  virtual std::optional<Duration> own_interval() const { return std::nullopt; }
+  virtual std::optional<Duration> own_timeout() const { return std::nullopt; }
   virtual std::optional<Duration> interval() const { return std::nullopt; }
   virtual std::optional<Duration> timeout() const { return std::nullopt; }
   virtual void collect(CheckContext& ctx, SampleSink& out) = 0;
+
+ private:
+  friend std::vector<std::unique_ptr<Check>> create_checks(const Config& config);
+  std::string module_;
 };
 
 // Builds zero or more check instances from the config (most modules make one;

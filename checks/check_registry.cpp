@@ -29,7 +29,10 @@ std::vector<std::unique_ptr<Check>> create_checks(const Config& config) {
             [](const Entry& a, const Entry& b) { return a.module < b.module; });
   std::vector<std::unique_ptr<Check>> out;
   for (auto& e : sorted)
-    for (auto& c : e.factory(config)) out.push_back(std::move(c));
+    for (auto& c : e.factory(config)) {
+      c->module_ = e.module;
+      out.push_back(std::move(c));
+    }
   return out;
 }
 

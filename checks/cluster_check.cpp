@@ -7,6 +7,7 @@
 
 #include "checks/check.h"
 #include "checks/cluster_summary.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 
@@ -47,7 +48,6 @@ namespace {
 
 class ClusterCheck : public Check {
  public:
-  std::string name() const override { return "cluster"; }
   Scope scope() const override { return Scope::Cluster; }
   bool uses_postgres() const override { return false; }
 
@@ -56,6 +56,13 @@ class ClusterCheck : public Check {
     summarize_cluster(ctx.cluster_samples ? *ctx.cluster_samples : none, out);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_cluster_primaries", MetricType::Gauge,
+     "Number of reachable nodes of the cluster that are not in recovery."},
+    {"pgwarden_cluster_lag_bytes", MetricType::Gauge,
+     "Primary's current LSN minus the standby's replay LSN, measured across nodes."},
+});
 
 PGW_REGISTER_CHECK("cluster", ClusterCheck);
 

@@ -5,13 +5,13 @@
 #include <stdexcept>
 
 #include "checks/check.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class ConnectionsCheck : public Check {
  public:
-  std::string name() const override { return "connections"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(
@@ -28,6 +28,13 @@ class ConnectionsCheck : public Check {
     out.add("pgwarden_pg_max_connections", {}, *max);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_pg_connections", MetricType::Gauge,
+     "Client backends by state."},
+    {"pgwarden_pg_max_connections", MetricType::Gauge,
+     "The max_connections setting."},
+});
 
 PGW_REGISTER_CHECK("connections", ConnectionsCheck);
 

@@ -1,11 +1,10 @@
-// check_conninfo (declared in checks/pg_client.h): validates a conninfo string
-// with libpq's own parser, so pgwarden accepts exactly what libpq accepts.
+// check_conninfo: validates a conninfo string with libpq's own parser.
 #include <libpq-fe.h>
 
 #include <set>
 #include <string>
 
-#include "checks/pg_client.h"
+#include "checks/conninfo.h"
 
 namespace pgw {
 namespace {

@@ -19,6 +19,7 @@
 #include "checks/check.h"
 #include "checks/embedder_response.h"
 #include "core/http_client.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -36,7 +37,6 @@ std::string join_url(const std::string& base, const char* path) {
 
 class EmbedderCheck : public Check {
  public:
-  std::string name() const override { return "embedder"; }
   bool applies_to(const NodeConfig& node) const override { return node.embedder.has_value(); }
   bool uses_postgres() const override { return false; }
 
@@ -112,6 +112,21 @@ class EmbedderCheck : public Check {
 };
 
 }  // namespace
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_embedder_up", MetricType::Gauge,
+     "1 when the embedding service's /health answered healthy."},
+    {"pgwarden_embedder_health_duration_seconds", MetricType::Gauge,
+     "Duration of the /health request."},
+    {"pgwarden_embedder_probe_ok", MetricType::Gauge,
+     "1 when an /embed probe returned a valid vector of the expected dimension."},
+    {"pgwarden_embedder_probe_dimension", MetricType::Gauge,
+     "Length of the vector returned by the /embed probe."},
+    {"pgwarden_embedder_probe_duration_seconds", MetricType::Gauge,
+     "Duration of the /embed probe."},
+    {"pgwarden_embedder_cache_entries", MetricType::Gauge,
+     "Entries in the embedding service's cache (from /stats)."},
+});
 
 PGW_REGISTER_CHECK("embedder", EmbedderCheck);
 

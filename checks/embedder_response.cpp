@@ -1,5 +1,7 @@
 #include "checks/embedder_response.h"
 
+#include "core/json_text.h"
+
 #include <cmath>
 #include <exception>
 
@@ -58,12 +60,8 @@ EmbedderStats parse_embedder_stats(std::string_view body) {
 }
 
 std::string embed_request_body(const std::string& text) {
-  try {
-    return json{{"text", text}}.dump();
-  } catch (const std::exception&) {
-    // Invalid UTF-8 in the probe text: replace rather than fail every round.
-    return json{{"text", text}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
+  // Invalid UTF-8 in the probe text is replaced rather than failing every round.
+  return json_text(json{{"text", text}});
 }
 
 }  // namespace pgw

@@ -10,6 +10,7 @@
 #include "checks/check.h"
 #include "checks/etcd_response.h"
 #include "core/http_client.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -18,7 +19,6 @@ constexpr size_t kHealthMaxBytes = 64 * 1024;
 
 class EtcdCheck : public Check {
  public:
-  std::string name() const override { return "etcd"; }
   Scope scope() const override { return Scope::Cluster; }
   bool applies_to_cluster(const ClusterConfig& c) const override { return !c.etcd.empty(); }
   bool uses_postgres() const override { return false; }
@@ -41,6 +41,11 @@ class EtcdCheck : public Check {
 };
 
 }  // namespace
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_etcd_healthy", MetricType::Gauge,
+     "1 when the etcd endpoint's /health reports healthy."},
+});
 
 PGW_REGISTER_CHECK("etcd", EtcdCheck);
 

@@ -1,13 +1,13 @@
 // "extensions" module: one series per extension installed in the monitored
 // database (pg_extension is readable by any role).
 #include "checks/check.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class ExtensionsCheck : public Check {
  public:
-  std::string name() const override { return "extensions"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query("SELECT extname, extversion FROM pg_extension ORDER BY extname");
@@ -16,6 +16,11 @@ class ExtensionsCheck : public Check {
               {{"extension", r.text(i, "extname")}, {"version", r.text(i, "extversion")}}, 1);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_pg_extension_installed", MetricType::Gauge,
+     "1 for each extension installed in the monitored database."},
+});
 
 PGW_REGISTER_CHECK("extensions", ExtensionsCheck);
 

@@ -10,6 +10,7 @@
 #include "checks/check.h"
 #include "checks/host_probe_parse.h"
 #include "checks/ssh_client.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -35,7 +36,6 @@ void note_ok(CheckContext& ctx, const std::string& key) {
 
 class HostCheck : public Check {
  public:
-  std::string name() const override { return "host"; }
   bool applies_to(const NodeConfig& node) const override { return node.ssh.has_value(); }
   bool uses_postgres() const override { return false; }
   // Disk space, backups and permissions change slowly, and every round is a
@@ -181,6 +181,21 @@ class HostCheck : public Check {
   std::mutex mu_;  // collect() runs concurrently for different nodes
   std::map<std::string, std::string> data_dirs_;
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_ssh_up", MetricType::Gauge,
+     "1 when an SSH session to the node could be opened and authenticated."},
+    {"pgwarden_ssh_host_key_verified", MetricType::Gauge,
+     "1 when the node's SSH host key matched known_hosts."},
+    {"pgwarden_host_filesystem_free_bytes", MetricType::Gauge,
+     "Free bytes on the filesystem holding the path (available to non-root)."},
+    {"pgwarden_host_filesystem_size_bytes", MetricType::Gauge,
+     "Size in bytes of the filesystem holding the path."},
+    {"pgwarden_host_newest_file_age_seconds", MetricType::Gauge,
+     "Age of the newest file matching the glob."},
+    {"pgwarden_host_path_mode", MetricType::Gauge,
+     "Permission bits of the path (e.g. 448 = 0700)."},
+});
 
 PGW_REGISTER_CHECK("host", HostCheck);
 

@@ -18,6 +18,7 @@
 #include "checks/check.h"
 #include "core/http_client.h"
 #include "checks/patroni_response.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -26,7 +27,6 @@ constexpr size_t kStatusMaxBytes = 256 * 1024;
 
 class PatroniCheck : public Check {
  public:
-  std::string name() const override { return "patroni"; }
   bool applies_to(const NodeConfig& node) const override { return node.patroni.has_value(); }
   bool uses_postgres() const override { return false; }
 
@@ -57,6 +57,19 @@ class PatroniCheck : public Check {
 };
 
 }  // namespace
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_patroni_up", MetricType::Gauge,
+     "1 when the Patroni REST API answered."},
+    {"pgwarden_patroni_role", MetricType::Gauge,
+     "1 for the role Patroni reports for the node."},
+    {"pgwarden_patroni_timeline", MetricType::Gauge,
+     "Timeline reported by Patroni."},
+    {"pgwarden_patroni_dcs_last_seen_age_seconds", MetricType::Gauge,
+     "Seconds since Patroni last reached its DCS."},
+    {"pgwarden_patroni_pending_restart", MetricType::Gauge,
+     "1 when Patroni reports a pending restart."},
+});
 
 PGW_REGISTER_CHECK("patroni", PatroniCheck);
 

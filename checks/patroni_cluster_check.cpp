@@ -18,6 +18,7 @@
 #include "checks/check.h"
 #include "core/http_client.h"
 #include "checks/patroni_response.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -26,7 +27,6 @@ constexpr size_t kClusterMaxBytes = 1 << 20;
 
 class PatroniClusterCheck : public Check {
  public:
-  std::string name() const override { return "patroni_cluster"; }
   Scope scope() const override { return Scope::Cluster; }
   bool applies_to_cluster(const ClusterConfig& c) const override {
     for (const auto& n : c.nodes)
@@ -67,6 +67,11 @@ class PatroniClusterCheck : public Check {
 };
 
 }  // namespace
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_cluster_has_leader", MetricType::Gauge,
+     "1 when Patroni's /cluster reports a leader."},
+});
 
 PGW_REGISTER_CHECK("patroni_cluster", PatroniClusterCheck);
 

@@ -1,6 +1,7 @@
 // PgSession: libpq driven through its non-blocking API so that every wait is
 // a poll() bounded by the caller's deadline. See pg_client.h for the contract.
 #include "checks/pg_client.h"
+#include "core/utf8.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -316,14 +317,16 @@ struct PgSession::Impl {
         if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
           out = PgResult{};
           int nf = PQnfields(res), nt = PQntuples(res);
-          for (int c = 0; c < nf; ++c) out.columns.emplace_back(PQfname(res, c));
+          // Text from the database (an SQL_ASCII cluster holds any bytes) is
+          // made valid UTF-8 here, where it enters.
+          for (int c = 0; c < nf; ++c) out.columns.emplace_back(to_valid_utf8(PQfname(res, c)));
           out.rows.reserve(nt);
           for (int i = 0; i < nt; ++i) {
             auto& row = out.rows.emplace_back();
             row.reserve(nf);
             for (int c = 0; c < nf; ++c) {
               if (PQgetisnull(res, i, c)) row.emplace_back(std::nullopt);
-              else row.emplace_back(std::string(PQgetvalue(res, i, c), PQgetlength(res, i, c)));
+              else row.emplace_back(to_valid_utf8(std::string_view(PQgetvalue(res, i, c), PQgetlength(res, i, c))));
             }
           }
         } else if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH) {

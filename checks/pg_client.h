@@ -50,7 +50,10 @@ class PgSession {
   // Connects if not connected. Throws PgError on failure or deadline.
   void ensure_connected(Deadline deadline);
   bool connected() const;
-  // Runs one statement (simple query protocol) and returns its last result.
+  // Runs one statement and returns its result. It is prepared on the
+  // connection the first time (extended query protocol) and executed by name
+  // afterwards; SQL that cannot be prepared (several statements) and SQL
+  // beyond the first 64 distinct statements run as simple queries.
   // Throws PgError on SQL error, connection loss or deadline; after a
   // deadline or a connection loss the session is closed and the next call
   // reconnects.
@@ -64,9 +67,5 @@ class PgSession {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Validates conninfo syntax with libpq. Returns an error message (without any
-// secret) or nullopt when valid. Also rejects a conninfo holding a password.
-std::optional<std::string> check_conninfo(const std::string& conninfo);
 
 }  // namespace pgw

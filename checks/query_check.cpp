@@ -1,6 +1,7 @@
-// "query" module: one check per [[queries]] entry, named query_<name>. Each
-// result row becomes one sample per configured metric: the value column must
-// be numeric (booleans count as 1/0), label columns become labels. A NULL
+// "query" module: one check per [[queries]] entry, named query_<name>;
+// [checks.query] applies to all of them (enabled = false turns every query
+// off). Each result row becomes one sample per configured metric: the value
+// column must be numeric (booleans count as 1/0), label columns become labels. A NULL
 // value skips that sample; a non-numeric value, a missing column or two rows
 // with the same labels fail the check with an error naming the query.
 #include <algorithm>
@@ -25,6 +26,10 @@ class QueryCheck : public Check {
   }
   std::optional<Duration> interval() const override { return q_.interval; }
   std::optional<Duration> timeout() const override { return q_.timeout; }
+  // They come from the query's own [[queries]] entry, so they also win over
+  // [checks.query].
+  std::optional<Duration> own_interval() const override { return q_.interval; }
+  std::optional<Duration> own_timeout() const override { return q_.timeout; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     PgResult r = ctx.query(q_.sql);

@@ -17,6 +17,7 @@
 #include "checks/check.h"
 #include "checks/lsn.h"
 #include "checks/pg_facts.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
@@ -31,7 +32,6 @@ constexpr const char* kStandbySql =
 
 class RecoveryCheck : public Check {
  public:
-  std::string name() const override { return "recovery"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);
@@ -65,6 +65,19 @@ class RecoveryCheck : public Check {
     return changed == mem.end() ? 0 : changed->second;
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_pg_in_recovery", MetricType::Gauge,
+     "1 when the node is a standby (in recovery), 0 on a primary."},
+    {"pgwarden_pg_expected_primary", MetricType::Gauge,
+     "1 when the configuration says the node is a primary."},
+    {"pgwarden_pg_timeline_id", MetricType::Gauge,
+     "Current timeline of the node."},
+    {"pgwarden_pg_timeline_changed_timestamp_seconds", MetricType::Gauge,
+     "When pgwarden last saw the node's timeline change (Unix time)."},
+    {"pgwarden_pg_wal_lsn_bytes", MetricType::Gauge,
+     "Current WAL LSN (primary) or replay LSN (standby) in bytes."},
+});
 
 PGW_REGISTER_CHECK("recovery", RecoveryCheck);
 

@@ -13,13 +13,13 @@
 #include "checks/check.h"
 #include "checks/lsn.h"
 #include "checks/pg_facts.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class ReplicationCheck : public Check {
  public:
-  std::string name() const override { return "replication"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);
@@ -68,6 +68,21 @@ class ReplicationCheck : public Check {
                 connected.count(name) ? 1 : 0);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_replication_lag_bytes", MetricType::Gauge,
+     "Bytes between the primary's current LSN and the standby's position at each stage."},
+    {"pgwarden_replication_lag_seconds", MetricType::Gauge,
+     "Replication lag reported by pg_stat_replication for each stage."},
+    {"pgwarden_replication_streaming", MetricType::Gauge,
+     "1 when the WAL sender to the standby is in state streaming."},
+    {"pgwarden_replication_sync", MetricType::Gauge,
+     "1 when the standby's sync_state is sync or quorum."},
+    {"pgwarden_replication_reply_age_seconds", MetricType::Gauge,
+     "Seconds since the standby last replied to the primary."},
+    {"pgwarden_replication_expected_standby_connected", MetricType::Gauge,
+     "1 when a configured standby is connected to this node, else 0."},
+});
 
 PGW_REGISTER_CHECK("replication", ReplicationCheck);
 

@@ -9,13 +9,13 @@
 #include "checks/check.h"
 #include "checks/lsn.h"
 #include "checks/pg_facts.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class SlotsCheck : public Check {
  public:
-  std::string name() const override { return "slots"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);
@@ -44,6 +44,17 @@ class SlotsCheck : public Check {
     }
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_slot_present", MetricType::Gauge,
+     "1 when a configured replication slot exists."},
+    {"pgwarden_slot_active", MetricType::Gauge,
+     "1 when the replication slot is in use."},
+    {"pgwarden_slot_retained_bytes", MetricType::Gauge,
+     "WAL bytes the replication slot holds back."},
+    {"pgwarden_slot_safe_wal_size_bytes", MetricType::Gauge,
+     "Bytes that can still be written before the slot is in danger of losing WAL."},
+});
 
 PGW_REGISTER_CHECK("slots", SlotsCheck);
 

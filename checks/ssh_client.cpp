@@ -1,4 +1,5 @@
 #include "checks/ssh_client.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 
@@ -159,6 +160,8 @@ SshCommandResult SshSession::run(std::string_view command, Deadline deadline, si
   drain_stderr();
   set_timeout(deadline);
   r.exit_status = ssh_channel_get_exit_status(ch.get());
+  make_valid_utf8(r.out);  // remote paths and globs enter as valid UTF-8
+  make_valid_utf8(r.err);
   return r;
 }
 

@@ -7,13 +7,13 @@
 #include "checks/check.h"
 #include "checks/lsn.h"
 #include "checks/pg_facts.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class StandbyCheck : public Check {
  public:
-  std::string name() const override { return "standby"; }
 
   void collect(CheckContext& ctx, SampleSink& out) override {
     if (!in_recovery(ctx)) return;
@@ -41,6 +41,19 @@ class StandbyCheck : public Check {
     out.add("pgwarden_standby_replay_paused", {}, r.number(0, "paused").value_or(0));
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_standby_receive_replay_lag_bytes", MetricType::Gauge,
+     "Bytes received by the standby but not yet replayed."},
+    {"pgwarden_standby_wal_receiver_streaming", MetricType::Gauge,
+     "1 when the standby's WAL receiver is streaming."},
+    {"pgwarden_standby_last_msg_age_seconds", MetricType::Gauge,
+     "Seconds since the standby last received a message from the primary."},
+    {"pgwarden_standby_replay_age_seconds", MetricType::Gauge,
+     "Seconds since the last replayed transaction's commit time (grows on an idle primary)."},
+    {"pgwarden_standby_replay_paused", MetricType::Gauge,
+     "1 when WAL replay is paused on the standby."},
+});
 
 PGW_REGISTER_CHECK("standby", StandbyCheck);
 

@@ -8,13 +8,13 @@
 
 #include "checks/check.h"
 #include "checks/sql_identifier.h"
+#include "core/metric_catalog.h"
 
 namespace pgw {
 namespace {
 
 class SyncQueueCheck : public Check {
  public:
-  std::string name() const override { return "sync_queue"; }
   bool applies_to(const NodeConfig& node) const override {
     return node.role == Role::Client && !node.write_queue.empty();
   }
@@ -36,6 +36,13 @@ class SyncQueueCheck : public Check {
     out.add("pgwarden_sync_queue_oldest_age_seconds", {}, *age);
   }
 };
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_sync_queue_pending", MetricType::Gauge,
+     "Rows of the write queue not yet synced."},
+    {"pgwarden_sync_queue_oldest_age_seconds", MetricType::Gauge,
+     "Age of the oldest unsynced write-queue row."},
+});
 
 PGW_REGISTER_CHECK("sync_queue", SyncQueueCheck);
 

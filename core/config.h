@@ -123,6 +123,10 @@ struct ReceiverConfig {
   Duration group_interval = Duration(5 * 60 * 1000);
   Duration repeat_interval = Duration(4 * 3600 * 1000);
   Duration timeout = Duration(10000);
+  // A notification still undelivered after this long is dropped from the
+  // outbox (counted as outcome="expired" and logged): a receiver that was
+  // gone for a day gets the current state, not a day of history.
+  Duration outbox_max_age = Duration(24LL * 3600 * 1000);
   std::map<std::string, std::string> match;   // label equality filter
   std::string hmac_secret_file;
   std::string hmac_secret;           // loaded; secret

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -21,6 +23,7 @@ std::string write_file_atomically(const std::string& path, const std::string& co
   name.push_back('\0');
   int fd = mkstemp(name.data());
   if (fd < 0) return "cannot create a temporary file next to " + path + ": " + std::strerror(errno);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by a probe's child process
   auto fail = [&](const char* what) {
     std::string err = std::string(what) + " " + path + ": " + std::strerror(errno);
     close(fd);
@@ -64,6 +67,30 @@ bool is_temporary_file_name(const std::string& name) {
   // NAME.tmp.XXXXXX, as made by mkstemp above.
   auto pos = name.rfind(".tmp.");
   return pos != std::string::npos && name.size() - pos == 5 + 6;
+}
+
+int remove_temporary_files(const std::string& dir) {
+  std::error_code ec;
+  int n = 0;
+  for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code fec;
+    if (!de.is_regular_file(fec) || !is_temporary_file_name(de.path().filename().string())) continue;
+    if (std::filesystem::remove(de.path(), fec)) ++n;
+  }
+  return n;
+}
+
+std::string unsafe_directory_reason(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return "";
+  if (!S_ISDIR(st.st_mode)) return "is not a directory";
+  if (st.st_mode & S_IWOTH) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::string("is writable by every user (mode ") + mode +
+           "): another user could plant or replace its files; chmod o-w it or choose another directory";
+  }
+  return "";
 }
 
 bool read_file(const std::string& path, std::string& out) {

@@ -1,4 +1,5 @@
 #include "core/duration.h"
+#include "core/duration_limit.h"
 
 #include <cctype>
 #include <cstdint>
@@ -25,18 +26,30 @@ int rank(std::string_view s) {
 
 }  // namespace
 
-std::optional<Duration> parse_duration(std::string_view text) {
+std::optional<Duration> parse_duration(std::string_view text) { return parse_duration(text, nullptr); }
+
+std::optional<Duration> parse_duration(std::string_view text, std::string* error) {
+  auto bad_syntax = [&]() -> std::optional<Duration> {
+    if (error) *error = "is not a duration (expected e.g. 30s, 5m, 1h30m)";
+    return std::nullopt;
+  };
+  auto too_long = [&]() -> std::optional<Duration> {
+    if (error) *error = "is longer than 100y (the longest duration accepted)";
+    return std::nullopt;
+  };
   if (text == "0") return Duration(0);
-  if (text.empty()) return std::nullopt;
+  if (text.empty()) return bad_syntax();
   int64_t total = 0;
+  bool over = false;
   int last_rank = -1;
   size_t i = 0;
   while (i < text.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return bad_syntax();
     int64_t n = 0;
+    bool huge = false;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      n = n * 10 + (text[i] - '0');
-      if (n > (int64_t{1} << 40)) return std::nullopt;
+      if (n <= kMaxDuration.count()) n = n * 10 + (text[i] - '0');  // no overflow: n stays < 2^63
+      huge |= n > kMaxDuration.count();
       ++i;
     }
     const Unit* unit = nullptr;
@@ -46,13 +59,17 @@ std::optional<Duration> parse_duration(std::string_view text) {
         break;
       }
     }
-    if (!unit) return std::nullopt;
+    if (!unit) return bad_syntax();
     int r = rank(unit->suffix);
-    if (r <= last_rank) return std::nullopt;
+    if (r <= last_rank) return bad_syntax();
     last_rank = r;
     i += unit->suffix.size();
-    total += n * unit->ms;
+    // Checked before multiplying, so nothing overflows; the rest of the text
+    // is still checked (a syntax error is the clearer message).
+    if (over || huge || n > (kMaxDuration.count() - total) / unit->ms) over = true;
+    else total += n * unit->ms;
   }
+  if (over) return too_long();
   return Duration(total);
 }
 

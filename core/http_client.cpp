@@ -1,4 +1,5 @@
 #include "core/http_client.h"
+#include "core/utf8.h"
 
 #include <curl/curl.h>
 
@@ -109,6 +110,8 @@ HttpResponse http_request(const HttpRequest& req) {
   }
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
+  make_valid_utf8(resp.body);  // bodies from outside enter as valid UTF-8
+  for (auto& [k, v] : resp.headers) make_valid_utf8(v);
   return resp;
 }
 

@@ -1,10 +1,16 @@
 #include "core/sample.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 
 namespace pgw {
 
 void normalize(Labels& labels) {
+  // The last line of the UTF-8 boundary: every sample's labels pass here.
+  for (auto& [k, v] : labels) {
+    make_valid_utf8(k);
+    make_valid_utf8(v);
+  }
   labels.erase(std::remove_if(labels.begin(), labels.end(),
                               [](const auto& l) { return l.second.empty(); }),
                labels.end());

@@ -14,23 +14,6 @@ namespace {
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 
-Query parse_query(const std::string& q) {
-  Query out;
-  size_t i = 0;
-  while (i <= q.size()) {
-    size_t amp = q.find('&', i);
-    if (amp == std::string::npos) amp = q.size();
-    std::string part = q.substr(i, amp - i);
-    if (!part.empty()) {
-      size_t eq = part.find('=');
-      out.emplace_back(url_decode(part.substr(0, eq)),
-                       eq == std::string::npos ? "" : url_decode(part.substr(eq + 1)));
-    }
-    i = amp + 1;
-  }
-  return out;
-}
-
 HttpReply json_reply(int status, const nlohmann::json& j) {
   return {status, "application/json", j.dump() + "\n"};
 }
@@ -211,9 +194,26 @@ std::string url_decode(const std::string& text) {
   return out;
 }
 
-HttpReply handle_alertmanager_api(const HttpRequestData& req, ApiContext& ctx) {
+bool is_loopback_listen(const std::string& listen) {
+  std::string host = listen;
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::optional<HttpReply> refuse_unauthenticated_write(const HttpRequestInfo& req, const std::string& listen,
+                                                      bool auth_enabled) {
+  bool write = req.method != "GET" && req.method != "HEAD";
+  if (!write || auth_enabled || is_loopback_listen(listen)) return std::nullopt;
+  return error_reply(403, "writes need basic auth (basic_auth_file) when serve listens beyond loopback");
+}
+
+HttpReply handle_alertmanager_api(const HttpRequestInfo& req, ApiContext& ctx) {
   const std::string& p = req.path;
-  Query q = parse_query(req.query);
+  const Query& q = req.args;
   auto method_not_allowed = [] { return error_reply(405, "method not allowed"); };
   if (p == "/api/v2/status") return req.method == "GET" ? get_status(ctx) : method_not_allowed();
   if (p == "/api/v2/receivers") return req.method == "GET" ? get_receivers(ctx) : method_not_allowed();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,15 @@ struct ApiContext {
   TimePoint started{};  // process start, for /status uptime
 };
 
-HttpReply handle_alertmanager_api(const HttpRequestData& request, ApiContext& context);
+// Answers paths under /api/v2/; 404 for anything else.
+HttpReply handle_alertmanager_api(const HttpRequestInfo& request, ApiContext& context);
+
+// Writes (POST, DELETE) need basic auth unless serve listens on loopback
+// (127.0.0.0/8, ::1, localhost: only local users can reach it). The reply
+// to send instead of handling `request`, if it is refused.
+std::optional<HttpReply> refuse_unauthenticated_write(const HttpRequestInfo& request, const std::string& listen,
+                                                      bool auth_enabled);
+bool is_loopback_listen(const std::string& listen);
 
 // Decodes one application/x-www-form-urlencoded component ("%20", "+").
 std::string url_decode(const std::string& text);

@@ -1,5 +1,7 @@
 #include "exporter/basic_auth.h"
 
+#include <strings.h>
+
 #include <cstring>
 #include <sstream>
 
@@ -59,8 +61,15 @@ std::optional<std::string> BasicAuth::parse(const std::string& text, BasicAuth& 
 
 bool BasicAuth::allows(const char* authorization) const {
   if (entries_.empty()) return true;
-  if (!authorization || std::strncmp(authorization, "Basic ", 6) != 0) return false;
-  std::string given = digest(base64_decode(authorization + 6));
+  if (!authorization) return false;
+  // RFC 7617 / 9110: the scheme name is case-insensitive ("basic", "BASIC"),
+  // and one or more spaces separate it from the credentials.
+  const char* p = authorization;
+  while (*p == ' ') ++p;
+  if (strncasecmp(p, "basic", 5) != 0 || p[5] != ' ') return false;
+  p += 5;
+  while (*p == ' ') ++p;
+  std::string given = digest(base64_decode(p));
   bool ok = false;
   // Every entry is compared, so the time does not reveal which one matched.
   for (const auto& e : entries_)

@@ -1,6 +1,13 @@
 #include "exporter/build_info.h"
 
+#include "core/metric_catalog.h"
+
 namespace pgw {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_build_info", MetricType::Gauge,
+     "Version and revision of pgwarden."},
+});
 
 const char* version_string() { return PGWARDEN_VERSION; }
 const char* revision_string() { return PGWARDEN_REVISION; }

@@ -1,9 +1,13 @@
 #include "exporter/cmd_check.h"
+#include "core/json_text.h"
+#include "core/utf8.h"
 
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -12,8 +16,9 @@
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
 #include "alerts/suppression.h"
-#include "exporter/alerts_json.h"
 #include "core/durable_file.h"
+#include "exporter/alert_round.h"
+#include "exporter/alerts_json.h"
 #include "exporter/build_info.h"
 #include "exporter/config_loader.h"
 #include "exporter/metrics_render.h"
@@ -99,6 +104,111 @@ std::string alert_brief(const Alert& a) {
   return a.name() + (node.empty() ? "" : "(" + node + ")");
 }
 
+// Whether the round measured anything: a check succeeded or a node's
+// connection was at least attempted.
+bool anything_ran(const std::vector<std::shared_ptr<const CheckResult>>& results) {
+  for (const auto& r : results)
+    if ((r->self_metrics && r->success) || !r->self_metrics) return true;
+  return false;
+}
+
+// What the output formats report on.
+struct Outcome {
+  const Config& config;
+  const std::vector<std::shared_ptr<const CheckResult>>& results;
+  const std::vector<Sample>& samples;  // the round's samples and build_info
+  const RuleEngine& rules;
+  std::vector<Alert> active;           // active alerts, inhibition and silences applied
+  std::vector<Alert> firing;           // firing, severity other than none
+  int code = kOk;
+};
+
+// The firing alerts and the exit code they make.
+void judge(Outcome& o) {
+  for (const auto& a : o.active) {
+    // Watchdog (severity none) always fires: it is a heartbeat, not a problem.
+    // Inhibited and silenced alerts are shown, not counted.
+    if (a.state != AlertState::Firing || a.severity() == "none" || a.suppressed()) continue;
+    o.firing.push_back(a);
+    o.code = std::max(o.code, severity_code(a.severity()));
+  }
+}
+
+std::string render_json(const Outcome& o) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& c : o.config.clusters)
+    for (const auto& n : c.nodes) {
+      nlohmann::json checks = nlohmann::json::object();
+      for (const auto& r : o.results)
+        if (r->cluster == c.name && r->node == n.name && r->self_metrics)
+          checks[r->check] = {{"success", r->success}, {"error", r->error},
+                              {"duration_seconds", r->duration_seconds}};
+      nodes.push_back({{"cluster", c.name}, {"node", n.name}, {"role", role_name(n.role)}, {"checks", checks}});
+    }
+  nlohmann::json jsamples = nlohmann::json::array();
+  for (const auto& s : o.samples) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [k, v] : s.labels) labels[k] = v;
+    jsamples.push_back({{"name", s.name}, {"labels", labels},
+                        {"value", std::isfinite(s.value) ? nlohmann::json(s.value) : nlohmann::json(num(s.value))}});
+  }
+  nlohmann::json j = {{"status", code_name(o.code)}, {"exit_code", o.code}, {"nodes", nodes},
+                      {"alerts", alerts_to_json(o.active)}, {"samples", jsamples}};
+  return json_text(j, 2) + "\n";
+}
+
+std::string render_prometheus(const Outcome& o) {
+  std::vector<Sample> all = o.samples;
+  o.rules.append_samples(all);
+  return render_text(all);
+}
+
+std::string render_text_report(const Outcome& o) {
+  std::ostringstream out;
+  out << "pgwarden check: " << code_name(o.code) << "\n";
+  for (const auto& c : o.config.clusters)
+    for (const auto& n : c.nodes) {
+      out << "  " << c.name << "/" << n.name << " (" << role_name(n.role) << ")\n";
+      for (const auto& r : o.results)
+        if (r->cluster == c.name && r->node == n.name && r->self_metrics)
+          out << "    " << (r->success ? "ok    " : "FAILED") << " " << r->check
+              << (r->success ? "" : ": " + r->error) << "\n";
+    }
+  out << (o.firing.empty() ? "  no alerts firing\n" : "  firing:\n");
+  for (const auto& a : o.firing) {
+    auto it = a.annotations.find("summary");
+    out << "    [" << a.severity() << "] " << alert_brief(a) << (it != a.annotations.end() ? ": " + it->second : "") << "\n";
+  }
+  return out.str();
+}
+
+// One Nagios status line with perfdata.
+std::string render_nagios(const Outcome& o) {
+  int crit = 0, warn = 0;
+  std::string list;
+  for (const auto& a : o.firing) {
+    if (severity_code(a.severity()) == kCritical) ++crit;
+    else if (severity_code(a.severity()) == kWarning) ++warn;
+    else continue;
+    list += (list.empty() ? "" : ", ") + alert_brief(a);
+  }
+  std::ostringstream out;
+  out << "PGWARDEN " << code_name(o.code) << " - ";
+  if (o.code == kOk) out << "no alerts firing";
+  else out << crit << " critical, " << warn << " warning: " << list;
+  std::string perf = perfdata(o.samples, o.config.alerts);
+  if (!perf.empty()) out << " | " << perf;
+  out << "\n";
+  return out.str();
+}
+
+std::string render(const std::string& format, const Outcome& o) {
+  if (format == "json") return render_json(o);
+  if (format == "prometheus") return render_prometheus(o);
+  if (format == "text") return render_text_report(o);
+  return render_nagios(o);
+}
+
 }  // namespace
 
 int run_check(const CheckOptions& opt) {
@@ -122,130 +232,49 @@ int run_check(const CheckOptions& opt) {
     scheduler.run_once();
   }
   auto results = store.results();
-  bool any_ran = false;
-  for (const auto& r : results)
-    if (r->self_metrics && r->success) any_ran = true;
-  bool any_node_answered = false;
-  for (const auto& r : results)
-    if (!r->self_metrics) any_node_answered = true;  // a connection attempt was made
-  if (!any_ran && !any_node_answered) {
+  if (!anything_ran(results)) {
     std::cout << "PGWARDEN UNKNOWN - no check could run\n";
     return kUnknown;
   }
 
+  // The same alerting step as serve's round (exporter/alert_round.h).
   RuleEngine rules(config);
-  nlohmann::json state;
+  std::optional<AlertStateFile> state_file;
   if (!opt.state_file.empty()) {
-    std::string text;
-    if (read_file(opt.state_file, text)) {
-      try {
-        state = nlohmann::json::parse(text);
-        if (state.contains("rules")) rules.restore_state(state["rules"]);
-      } catch (const std::exception&) {
-        spdlog::warn("ignoring unreadable state file {}", opt.state_file);
-      }
-    }
+    state_file.emplace(opt.state_file);
+    restore_alert_state(rules, state_file->load());
   }
-  std::vector<Sample> samples;
-  store.append_samples(samples);
-  BuildInfoSource().append_samples(samples);
-  auto now = std::chrono::system_clock::now();
-  rules.evaluate(samples, now);
-  // Inhibited and silenced alerts are shown but neither notified nor
-  // counted in the exit code. Silences come from `pgwarden silence`.
+  std::unique_ptr<Notifier> notifier;
+  if (opt.notify)
+    notifier = std::make_unique<Notifier>(config, opt.state_file.empty() ? config.exporter.state_dir
+                                                                         : opt.state_file + ".d");
+  BuildInfoSource build_info;
+  // Silences come from `pgwarden silence` (state_dir/silences.json).
   SilenceStore silences(silences_path(config));
   Suppressor suppressor(config, &silences);
-  const auto active = suppressor.apply(rules.active_alerts(), now);
+  auto now = std::chrono::system_clock::now();
+  run_alert_round({&store, &build_info}, rules, notifier.get(), now, &suppressor);
+  if (notifier) notifier->deliver(Deadline::in(std::chrono::seconds(10)));
+  if (state_file) state_file->save(rules, /*force=*/true);
 
-  if (opt.notify) {
-    Notifier notifier(config, opt.state_file.empty() ? config.exporter.state_dir
-                                                     : opt.state_file + ".d");
-    notifier.update(suppressor.apply(rules.alerts(), now), now);
-    notifier.deliver(Deadline::in(std::chrono::seconds(10)));
-  }
-  if (!opt.state_file.empty()) {
-    nlohmann::json out = {{"rules", rules.save_state()}};
-    std::string err = write_file_atomically(opt.state_file, out.dump(), 0600);
-    if (!err.empty()) spdlog::error("{}", err);
-  }
-
-  std::vector<Alert> firing;
-  int code = kOk;
-  for (const auto& a : active) {
-    // Watchdog (severity none) always fires: it is a heartbeat, not a problem.
-    if (a.state != AlertState::Firing || a.severity() == "none" || a.suppressed()) continue;
-    firing.push_back(a);
-    code = std::max(code, severity_code(a.severity()));
-  }
-
-  std::ostringstream out;
-  if (opt.format == "json") {
-    nlohmann::json nodes = nlohmann::json::array();
-    for (const auto& c : config.clusters)
-      for (const auto& n : c.nodes) {
-        nlohmann::json checks = nlohmann::json::object();
-        for (const auto& r : results)
-          if (r->cluster == c.name && r->node == n.name && r->self_metrics)
-            checks[r->check] = {{"success", r->success}, {"error", r->error},
-                                {"duration_seconds", r->duration_seconds}};
-        nodes.push_back({{"cluster", c.name}, {"node", n.name}, {"role", role_name(n.role)}, {"checks", checks}});
-      }
-    nlohmann::json jsamples = nlohmann::json::array();
-    for (const auto& s : samples) {
-      nlohmann::json labels = nlohmann::json::object();
-      for (const auto& [k, v] : s.labels) labels[k] = v;
-      jsamples.push_back({{"name", s.name}, {"labels", labels},
-                          {"value", std::isfinite(s.value) ? nlohmann::json(s.value) : nlohmann::json(num(s.value))}});
-    }
-    nlohmann::json j = {{"status", code_name(code)}, {"exit_code", code}, {"nodes", nodes},
-                        {"alerts", alerts_to_json(active)}, {"samples", jsamples}};
-    out << j.dump(2) << "\n";
-  } else if (opt.format == "prometheus") {
-    std::vector<Sample> all = samples;
-    rules.append_samples(all);
-    out << render_text(all);
-  } else if (opt.format == "text") {
-    out << "pgwarden check: " << code_name(code) << "\n";
-    for (const auto& c : config.clusters)
-      for (const auto& n : c.nodes) {
-        out << "  " << c.name << "/" << n.name << " (" << role_name(n.role) << ")\n";
-        for (const auto& r : results)
-          if (r->cluster == c.name && r->node == n.name && r->self_metrics)
-            out << "    " << (r->success ? "ok    " : "FAILED") << " " << r->check
-                << (r->success ? "" : ": " + r->error) << "\n";
-      }
-    out << (firing.empty() ? "  no alerts firing\n" : "  firing:\n");
-    for (const auto& a : firing) {
-      auto it = a.annotations.find("summary");
-      out << "    [" << a.severity() << "] " << alert_brief(a) << (it != a.annotations.end() ? ": " + it->second : "") << "\n";
-    }
-  } else {
-    int crit = 0, warn = 0;
-    std::string list;
-    for (const auto& a : firing) {
-      if (severity_code(a.severity()) == kCritical) ++crit;
-      else if (severity_code(a.severity()) == kWarning) ++warn;
-      else continue;
-      list += (list.empty() ? "" : ", ") + alert_brief(a);
-    }
-    out << "PGWARDEN " << code_name(code) << " - ";
-    if (code == kOk) out << "no alerts firing";
-    else out << crit << " critical, " << warn << " warning: " << list;
-    std::string perf = perfdata(samples, config.alerts);
-    if (!perf.empty()) out << " | " << perf;
-    out << "\n";
-  }
-
+  std::vector<Sample> samples;
+  store.append_samples(samples);
+  build_info.append_samples(samples);
+  Outcome outcome{config, results, samples, rules, suppressor.apply(rules.active_alerts(), now), {}, kOk};
+  judge(outcome);
+  // Error texts and labels are valid UTF-8 where they entered; this keeps the
+  // nagios and text forms so even if one slipped through.
+  const std::string text = to_valid_utf8(render(opt.format, outcome));
   if (opt.output.empty()) {
-    std::cout << out.str();
+    std::cout << text;
   } else {
-    std::string err = write_file_atomically(opt.output, out.str(), 0644);
+    std::string err = write_file_atomically(opt.output, text, 0644);
     if (!err.empty()) {
       std::cerr << err << "\n";
       return kUnknown;
     }
   }
-  return code;
+  return outcome.code;
 }
 
 }  // namespace pgw

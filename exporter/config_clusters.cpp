@@ -1,7 +1,7 @@
 // [[clusters]], [[clusters.nodes]] and [[clusters.etcd]].
 #include <set>
 
-#include "checks/pg_client.h"
+#include "checks/conninfo.h"
 #include "exporter/config_sections.h"
 #include "exporter/config_values.h"
 

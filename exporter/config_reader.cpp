@@ -1,4 +1,5 @@
 #include "exporter/config_reader.h"
+#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>
@@ -198,10 +199,10 @@ bool TableReader::duration(std::string_view key, std::optional<Duration>& out, b
     type_error(*node, key, "a duration string (e.g. 30s, 5m, 1h30m)");
     return false;
   }
-  auto d = parse_duration(s->get());
+  std::string why;
+  auto d = parse_duration(s->get(), &why);
   if (!d) {
-    sink_.add(*node, key_path(key),
-              show(s->get()) + " is not a duration (expected e.g. 30s, 5m, 1h30m)");
+    sink_.add(*node, key_path(key), show(s->get()) + " " + why);
     return false;
   }
   if (!allow_zero && d->count() == 0) {

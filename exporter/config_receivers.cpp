@@ -57,6 +57,7 @@ void read_receiver(const toml::table& t, const std::string& path, LoadState& st,
   r.duration("group_interval", rc.group_interval);
   r.duration("repeat_interval", rc.repeat_interval);
   r.duration("timeout", rc.timeout);
+  r.duration("outbox_max_age", rc.outbox_max_age);
   if (r.string_map("match", rc.match)) {
     const toml::table* m = t.get("match")->as_table();
     for (const auto& [name, value] : rc.match)

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "checks/check.h"
+#include "core/durable_file.h"
 #include "exporter/basic_auth.h"
 #include "exporter/config_sections.h"
 #include "exporter/config_values.h"
@@ -22,6 +23,8 @@ void read_exporter(TableReader& root, LoadState& st, ExporterConfig& e) {
       st.sink.add(*t->get("state_dir"), r.key_path("state_dir"),
                   "must not be empty (expected a directory path)");
     e.state_dir = st.base.resolve(e.state_dir);
+    if (auto why = unsafe_directory_reason(e.state_dir); !why.empty())
+      st.sink.add(*t->get("state_dir"), r.key_path("state_dir"), show(e.state_dir) + " " + why);
   }
   r.integer("workers", e.workers, 1, 1024);
   if (r.string("log_level", e.log_level)) {

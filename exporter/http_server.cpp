@@ -1,153 +1,241 @@
 #include "exporter/http_server.h"
 
-#include <CivetServer.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <shared_mutex>
-#include <sstream>
 #include <stdexcept>
-#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "core/internal_errors.h"
 
 namespace pgw {
 namespace {
 
-void send(mg_connection* conn, const HttpReply& r, bool head = false) {
-  const char* reason = r.status == 200 ? "OK" : r.status == 400 ? "Bad Request"
-                     : r.status == 401 ? "Unauthorized" : r.status == 403 ? "Forbidden"
-                     : r.status == 404 ? "Not Found" : r.status == 405 ? "Method Not Allowed"
-                     : r.status == 413 ? "Payload Too Large"
-                     : r.status == 503 ? "Service Unavailable" : "Error";
-  std::ostringstream h;
-  h << "HTTP/1.1 " << r.status << ' ' << reason << "\r\n"
-    << "Content-Type: " << r.content_type << "\r\n"
-    << "Content-Length: " << r.body.size() << "\r\n"
-    << "Cache-Control: no-store\r\n"
-    << "X-Content-Type-Options: nosniff\r\n";
-  if (r.status == 401) h << "WWW-Authenticate: Basic realm=\"pgwarden\"\r\n";
-  h << "\r\n";
-  std::string head_text = h.str();
-  mg_write(conn, head_text.data(), head_text.size());
-  if (!head && !r.body.empty()) mg_write(conn, r.body.data(), r.body.size());
+// libmicrohttpd before 0.9.71 returned int from callbacks.
+#if MHD_VERSION >= 0x00097002
+using MhdResult = enum MHD_Result;
+#else
+using MhdResult = int;
+#endif
+
+// Threads of the event loop. Handlers render from memory in milliseconds;
+// several threads keep one slow render (a large status page) from delaying
+// a scrape that arrives meanwhile.
+constexpr unsigned kThreads = 4;
+// Seconds a connection may stay silent (idle keep-alive, or a client that
+// never finishes its request) before it is closed.
+constexpr unsigned kIdleTimeoutSeconds = 30;
+
+// Raises the soft limit on open descriptors to the hard one (capped): each
+// connection costs one, and the default soft limit is often 1024.
+size_t raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  rlim_t want = rl.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(rl.rlim_max, 65536);
+  if (rl.rlim_cur < want) {
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? 65536 : static_cast<size_t>(rl.rlim_cur);
 }
 
-// Silences are small; anything bigger is not one.
-constexpr size_t kMaxBody = 256 * 1024;
+void mhd_log(void*, const char* fmt, va_list ap) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  std::string text = buf;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  spdlog::debug("http: {}", text);
+}
 
-bool read_body(mg_connection* conn, std::string& body) {
-  char buf[8192];
-  for (;;) {
-    int n = mg_read(conn, buf, sizeof buf);
-    if (n <= 0) return true;
-    body.append(buf, static_cast<size_t>(n));
-    if (body.size() > kMaxBody) return false;
+bool is_loopback(const sockaddr* sa) {
+  if (!sa) return false;
+  if (sa->sa_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr) >> 24) == 127;
+  if (sa->sa_family == AF_INET6) {
+    const auto* a6 = &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(a6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127;
   }
+  return false;
+}
+
+// Per-request state across libmicrohttpd's calls (headers, body chunks, end).
+struct Pending {
+  std::string body;
+  bool too_large = false;
+};
+
+MhdResult collect_pair(void* cls, enum MHD_ValueKind, const char* key, const char* value) {
+  auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(cls);
+  out->emplace_back(key ? key : "", value ? value : "");
+  return MHD_YES;
 }
 
 }  // namespace
 
-bool is_loopback_listen(const std::string& listen) {
-  std::string host = listen;
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(1, host.find(']') - 1);
-  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+std::string HttpRequestInfo::arg(const std::string& name) const {
+  for (const auto& [k, v] : args)
+    if (k == name) return v;
+  return "";
 }
 
-struct HttpServer::Impl : public CivetHandler {
+std::string HttpRequestInfo::header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (strcasecmp(k.c_str(), name.c_str()) == 0) return v;
+  return "";
+}
+
+HttpReply HttpBackend::handle(const HttpRequestInfo&) {
+  return {404, "text/plain; charset=utf-8", "not found\n", {}};
+}
+
+struct HttpServer::Impl {
   HttpBackend& backend;
   std::shared_mutex auth_mu;  // guards auth (replaced on reload)
   BasicAuth auth;
-  std::unique_ptr<CivetServer> server;
-
-  bool loopback = false;
+  MHD_Daemon* daemon = nullptr;
 
   explicit Impl(HttpBackend& b) : backend(b) {}
 
-  bool auth_enabled() {
+  bool authorized(MHD_Connection* conn) {
     std::shared_lock lock(auth_mu);
-    return auth.enabled();
+    return auth.allows(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
   }
 
-  // /api/..., any method: the Alertmanager API v2 subset.
-  bool handle_api(mg_connection* conn, const char* method) {
-    const mg_request_info* info = mg_get_request_info(conn);
-    if (!authorized(conn)) {
-      send(conn, {401, "text/plain; charset=utf-8", "unauthorized\n"});
-      return true;
-    }
-    HttpRequestData req;
-    req.method = method;
-    req.path = info->local_uri ? info->local_uri : "/";
-    req.query = info->query_string ? info->query_string : "";
-    bool write = req.method != "GET" && req.method != "HEAD";
-    if (write && !loopback && !auth_enabled()) {
-      send(conn, {403, "application/json",
-                  "\"writes need basic auth (basic_auth_file) when serve listens beyond loopback\"\n"});
-      return true;
-    }
-    if (write && !read_body(conn, req.body)) {
-      send(conn, {413, "application/json", "\"request body too large\"\n"});
-      return true;
-    }
-    send(conn, backend.api(req));
-    return true;
+  static MhdResult queue(MHD_Connection* conn, const HttpReply& r) {
+    MHD_Response* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                         MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r.status == 401) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"pgwarden\"");
+    for (const auto& [k, v] : r.headers) MHD_add_response_header(resp, k.c_str(), v.c_str());
+    MhdResult ok = MHD_queue_response(conn, static_cast<unsigned>(r.status), resp);
+    MHD_destroy_response(resp);
+    return ok;
   }
 
-  bool handlePost(CivetServer*, mg_connection* conn) override { return handle_api(conn, "POST"); }
-  bool handleDelete(CivetServer*, mg_connection* conn) override { return handle_api(conn, "DELETE"); }
-
-  bool authorized(mg_connection* conn) {
-    std::shared_lock lock(auth_mu);
-    return auth.allows(mg_get_header(conn, "Authorization"));
+  HttpReply route(MHD_Connection* conn, const std::string& method, const std::string& url, Pending& p) {
+    if (!authorized(conn)) return {401, "text/plain; charset=utf-8", "unauthorized\n", {}};
+    if (p.too_large) return {413, "text/plain; charset=utf-8", "request body too large\n", {}};
+    // HEAD is answered as GET; libmicrohttpd sends the headers only.
+    bool get = method == "GET" || method == "HEAD";
+    if (get && url == "/metrics") return backend.metrics();
+    if (get && url == "/healthz") return backend.healthz();
+    if (get && url == "/alerts") return backend.alerts();
+    if (get && url == "/") return backend.status();
+    HttpRequestInfo req;
+    req.method = method == "HEAD" ? "GET" : method;
+    req.path = url;
+    req.body = std::move(p.body);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_pair, &req.args);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_pair, &req.headers);
+    const MHD_ConnectionInfo* ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req.loopback = ci && is_loopback(ci->client_addr);
+    HttpReply r = backend.handle(req);
+    if (r.status == 404 && !get && (url == "/metrics" || url == "/healthz" || url == "/alerts" || url == "/"))
+      return {405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+    return r;
   }
 
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    const mg_request_info* info = mg_get_request_info(conn);
-    std::string uri = info->local_uri ? info->local_uri : "/";
-    if (uri.rfind("/api/", 0) == 0) return handle_api(conn, "GET");
-    if (!authorized(conn)) {
-      send(conn, {401, "text/plain; charset=utf-8", "unauthorized\n"});
-      return true;
+  static MhdResult on_request(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                              const char*, const char* upload_data, size_t* upload_size, void** state) {
+    auto* self = static_cast<Impl*>(cls);
+    auto* p = static_cast<Pending*>(*state);
+    if (!p) {  // headers only so far
+      *state = new Pending;
+      return MHD_YES;
     }
+    if (*upload_size) {  // a chunk of the body
+      if (p->body.size() + *upload_size > kMaxBodyBytes) p->too_large = true;
+      else p->body.append(upload_data, *upload_size);
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    // Nothing may escape into libmicrohttpd's thread: an unexpected error is
+    // reported, counted and answered with a 500.
     HttpReply reply;
-    if (uri == "/metrics") reply = backend.metrics();
-    else if (uri == "/healthz") reply = backend.healthz();
-    else if (uri == "/alerts") reply = backend.alerts();
-    else if (uri == "/") reply = backend.status();
-    else reply = {404, "text/plain; charset=utf-8", "not found\n"};
-    send(conn, reply);
-    return true;
+    try {
+      reply = self->route(conn, method ? method : "", url ? url : "/", *p);
+    } catch (const std::exception& e) {
+      report_internal_error("http", e.what());
+      reply = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+    } catch (...) {
+      report_internal_error("http", "unknown exception");
+      reply = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+    }
+    return queue(conn, reply);
+  }
+
+  static void on_completed(void*, MHD_Connection*, void** state, enum MHD_RequestTerminationCode) {
+    delete static_cast<Pending*>(*state);
+    *state = nullptr;
   }
 };
 
 HttpServer::HttpServer(const std::string& listen, HttpBackend& backend, BasicAuth auth)
     : impl_(std::make_unique<Impl>(backend)) {
   impl_->auth = std::move(auth);
-  impl_->loopback = is_loopback_listen(listen);
-  std::string port = listen;
-  if (!port.empty() && port[0] == ':') port = "0.0.0.0" + port;
-  // A burst of scrapers (1,000 concurrent connections in the load test) must
-  // wait in the kernel's accept queue, not have their SYNs dropped and
-  // retried seconds later: civetweb's defaults (backlog 200, queue 20) are
-  // raised; the kernel caps the backlog at net.core.somaxconn.
-  // Each worker thread is held by one connection until its request arrives
-  // or request_timeout_ms passes: 32 of them keep a handful of idle or slow
-  // clients from stalling every scrape (with 8, 16 idle connections did).
-  std::vector<std::string> options = {"listening_ports", port,          "num_threads", "32",
-                                      "request_timeout_ms", "10000",  "enable_keep_alive", "yes",
-                                      "listen_backlog", "1024",       "connection_queue", "256"};
-  try {
-    impl_->server = std::make_unique<CivetServer>(options);
-  } catch (const CivetException& e) {
-    throw std::runtime_error("cannot listen on " + listen + ": " + e.what());
+  // "host:port", "[v6]:port" or ":port" (every IPv4 address).
+  std::string host, port;
+  if (!listen.empty() && listen[0] == '[') {
+    auto close = listen.find(']');
+    if (close == std::string::npos || listen.size() < close + 2 || listen[close + 1] != ':')
+      throw std::runtime_error("cannot listen on " + listen + ": expected [address]:port");
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("cannot listen on " + listen + ": expected host:port");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
   }
-  impl_->server->addHandler("/", impl_.get());
+  addrinfo hints{};
+  hints.ai_family = host.empty() ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0 || !found) throw std::runtime_error("cannot listen on " + listen + ": " + gai_strerror(rc));
+  sockaddr_storage addr{};
+  std::memcpy(&addr, found->ai_addr, std::min<size_t>(found->ai_addrlen, sizeof addr));
+  bool v6 = found->ai_family == AF_INET6;
+  freeaddrinfo(found);
+
+  size_t fds = raise_descriptor_limit();
+  unsigned limit = static_cast<unsigned>(fds > 256 ? std::min<size_t>(fds - 128, 60000) : fds / 2);
+  unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  if (v6) flags |= MHD_USE_IPv6;
+  impl_->daemon = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &Impl::on_request, impl_.get(),
+      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
+      MHD_OPTION_THREAD_POOL_SIZE, kThreads,
+      MHD_OPTION_CONNECTION_LIMIT, limit,
+      MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, nullptr,
+      MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr,
+      MHD_OPTION_END);
+  if (!impl_->daemon)
+    throw std::runtime_error("cannot listen on " + listen + ": " + std::strerror(errno ? errno : EADDRINUSE));
 }
 
 HttpServer::~HttpServer() {
-  if (impl_->server) impl_->server->close();
+  if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
 }
 
 void HttpServer::set_auth(BasicAuth auth) {
@@ -156,8 +244,8 @@ void HttpServer::set_auth(BasicAuth auth) {
 }
 
 int HttpServer::port() const {
-  auto ports = impl_->server->getListeningPorts();
-  return ports.empty() ? 0 : ports[0];
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  return info ? info->port : 0;
 }
 
 }  // namespace pgw

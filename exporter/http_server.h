@@ -1,26 +1,48 @@
-// The HTTP endpoints of `serve` on civetweb: /metrics, /healthz, /alerts, /.
-// Handlers only read what the backend already holds; none waits on a check.
+// The HTTP endpoints of `serve`: /metrics, /healthz, /alerts, / and whatever
+// a backend adds through handle(). Handlers only read what the backend
+// already holds; none waits on a check.
+//
+// Served by libmicrohttpd with its own event loop (epoll on Linux, poll
+// elsewhere) on a small pool of threads: an idle keep-alive connection or a
+// client that reads one byte a second costs a descriptor and a buffer, never
+// a thread, so no number of them can make a scrape wait (civetweb, before,
+// held one of its 32 threads per connection for the connection's life).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "exporter/basic_auth.h"
 
 namespace pgw {
 
 struct HttpReply {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  HttpReply(int status_ = 200, std::string content_type_ = "text/plain; charset=utf-8", std::string body_ = {},
+            Headers headers_ = {})
+      : status(status_),
+        content_type(std::move(content_type_)),
+        body(std::move(body_)),
+        headers(std::move(headers_)) {}
+  int status;
+  std::string content_type;
   std::string body;
+  Headers headers;  // extra response headers
 };
 
-// A request for handlers that need more than the path (the API v2 subset).
-struct HttpRequestData {
-  std::string method;  // "GET", "POST", "DELETE", ...
-  std::string path;    // decoded path, without the query
-  std::string query;   // raw query string, without '?'
-  std::string body;
+// One request, as a backend's handle() sees it (already authorised).
+struct HttpRequestInfo {
+  std::string method;  // "GET" (also for HEAD: the server drops the body), "POST", "DELETE", ...
+  std::string path;    // percent-decoded, without the query string
+  std::vector<std::pair<std::string, std::string>> args;     // query arguments, repeats kept
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string body;    // at most HttpServer::kMaxBodyBytes
+  bool loopback = false;  // the client connected over the loopback interface
+  // First query argument / header (case-insensitive) named `name`, or "".
+  std::string arg(const std::string& name) const;
+  std::string header(const std::string& name) const;
 };
 
 class HttpBackend {
@@ -30,22 +52,17 @@ class HttpBackend {
   virtual HttpReply healthz() = 0;
   virtual HttpReply alerts() = 0;    // JSON
   virtual HttpReply status() = 0;    // HTML
-  // Everything under /api/ (any method). Writes (not GET/HEAD) reach it only
-  // when auth is on and passed, or the server listens on loopback.
-  virtual HttpReply api(const HttpRequestData&) { return {404, "text/plain; charset=utf-8", "not found\n"}; }
+  // Every other path or method (e.g. the Alertmanager API). Default: 404.
+  virtual HttpReply handle(const HttpRequestInfo& request);
 };
-
-// Whether a listen address only accepts connections from this host.
-bool is_loopback_listen(const std::string& listen);
 
 class HttpServer {
  public:
+  static constexpr size_t kMaxBodyBytes = 1 << 20;  // larger request bodies get a 413
+
   // Listens on `listen` ("127.0.0.1:9847", "[::1]:9847", ":9847").
   // Every endpoint requires `auth` when it is enabled (401 with a
-  // WWW-Authenticate challenge otherwise). Without auth, write requests
-  // (POST, DELETE: silences) are refused with 403 unless `listen` is a
-  // loopback address (127.0.0.0/8, ::1, localhost), where only local users
-  // can reach them.
+  // WWW-Authenticate challenge otherwise).
   // Throws std::runtime_error when the address cannot be bound.
   HttpServer(const std::string& listen, HttpBackend& backend, BasicAuth auth = {});
   ~HttpServer();

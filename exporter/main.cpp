@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "alerts/rule_engine.h"
+#include "alerts/rules_export.h"
 #include "exporter/build_info.h"
 #include "exporter/cmd_check.h"
 #include "exporter/config_loader.h"

@@ -8,9 +8,52 @@
 
 #include "exporter/heap_trim.h"
 #include "core/metric_catalog.h"
+#include "core/utf8.h"
 
 namespace pgw {
 namespace {
+
+bool name_char(char c, bool first, bool colon_ok) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':') ||
+         (!first && c >= '0' && c <= '9');
+}
+
+bool valid_name(const std::string& s, bool colon_ok) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (!name_char(s[i], i == 0, colon_ok)) return false;
+  return true;
+}
+
+// Every character a name may not hold becomes '_' (as Prometheus' own
+// sanitisers do); a leading digit gets a '_' in front.
+std::string sanitized_name(const std::string& s, bool colon_ok) {
+  std::string out;
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) out += '_';
+  for (char c : s) out += name_char(c, false, colon_ok) ? c : '_';
+  return out;
+}
+
+// Whether a sample can be rendered as it is: the names valid and the values
+// UTF-8. Checks, rules and config produce only such samples; this is the
+// second line of defence that keeps every scrape parseable regardless.
+bool renderable(const Sample& s) {
+  if (!valid_name(s.name, true)) return false;
+  for (const auto& [k, v] : s.labels)
+    if (!valid_name(k, false) || !is_valid_utf8(v)) return false;
+  return true;
+}
+
+void repair(Sample& s) {
+  if (!valid_name(s.name, true)) s.name = sanitized_name(s.name, true);
+  for (auto& [k, v] : s.labels)
+    if (!valid_name(k, false)) k = sanitized_name(k, false);
+  normalize(s.labels);  // also makes the values valid UTF-8
+  // Two names may have become one: keep the first.
+  s.labels.erase(std::unique(s.labels.begin(), s.labels.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 s.labels.end());
+}
 
 bool is_normalized(const Labels& labels) {
   for (size_t i = 0; i < labels.size(); ++i)
@@ -74,27 +117,25 @@ void append_series(std::string& out, const Sample& s) {
 
 }  // namespace
 
-std::string render_text(const std::vector<Sample>& samples) {
-  // Sorts pointers, not samples; only samples whose labels are not yet
-  // normalized (the store's always are) are copied.
+namespace {
+
+// Renders samples given by pointer; they must stay alive meanwhile. Only
+// samples whose labels are not yet normalized (the store's always are) are
+// copied.
+std::string render_pointers(std::vector<const Sample*> order) {
   std::deque<Sample> normalized;
-  std::vector<const Sample*> order;
-  order.reserve(samples.size());
-  for (const Sample& s : samples) {
-    if (is_normalized(s.labels)) {
-      order.push_back(&s);
-    } else {
-      normalized.push_back(s);
-      normalize(normalized.back().labels);
-      order.push_back(&normalized.back());
-    }
+  for (auto& p : order) {
+    if (is_normalized(p->labels) && renderable(*p)) continue;
+    normalized.push_back(*p);
+    repair(normalized.back());
+    p = &normalized.back();
   }
   std::stable_sort(order.begin(), order.end(), [](const Sample* a, const Sample* b) {
     if (a->name != b->name) return a->name < b->name;
     return a->labels < b->labels;
   });
   std::string out;
-  out.reserve(samples.size() * 96);
+  out.reserve(order.size() * 96);
   const std::string* family = nullptr;
   for (size_t i = 0; i < order.size(); ++i) {
     const Sample& s = *order[i];
@@ -109,15 +150,32 @@ std::string render_text(const std::vector<Sample>& samples) {
   return out;
 }
 
-std::vector<Sample> collect_samples(const std::vector<const SampleSource*>& sources) {
-  std::vector<Sample> all;
-  for (const auto* s : sources) s->append_samples(all);
-  return all;
+}  // namespace
+
+std::string render_text(const std::vector<Sample>& samples) {
+  std::vector<const Sample*> order;
+  order.reserve(samples.size());
+  for (const Sample& s : samples) order.push_back(&s);
+  return render_pointers(std::move(order));
 }
 
-std::string render_sources(const std::vector<const SampleSource*>& sources) {
-  std::string body = render_text(collect_samples(sources));
-  release_free_heap();  // the samples copy is gone; give its pages back
+std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
+  // The store's results are immutable and shared: holding them keeps their
+  // samples alive while they are rendered in place, without a copy, and
+  // without holding the store's lock (a round may publish meanwhile).
+  const auto results = store.results();
+  std::vector<Sample> small;  // self metrics, alerts, notifier, build_info
+  SnapshotStore::append_self_samples(results, small);
+  for (const auto* s : others) s->append_samples(small);
+  std::vector<const Sample*> order;
+  size_t n = small.size();
+  for (const auto& r : results) n += r->samples.size();
+  order.reserve(n);
+  for (const auto& r : results)
+    for (const Sample& s : r->samples) order.push_back(&s);
+  for (const Sample& s : small) order.push_back(&s);
+  std::string body = render_pointers(std::move(order));
+  release_free_heap();  // the render's scratch memory is gone; give its pages back
   return body;
 }
 

@@ -1,12 +1,13 @@
 // Turns samples into the Prometheus text exposition format 0.0.4. /metrics
-// renders the SampleSources on each scrape, so a scrape only copies what the
-// store already holds and never waits on a check.
+// renders the store's immutable results in place on each scrape: it copies
+// no check sample and never waits on a check or a rule round.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/sample_source.h"
+#include "exporter/snapshot_store.h"
 
 namespace pgw {
 
@@ -15,11 +16,9 @@ namespace pgw {
 // series keeps its last value.
 std::string render_text(const std::vector<Sample>& samples);
 
-// Samples of all sources, in order.
-std::vector<Sample> collect_samples(const std::vector<const SampleSource*>& sources);
-
-// The /metrics body: render_text over the sources. Hands the scratch memory
-// of a large render back to the operating system before returning.
-std::string render_sources(const std::vector<const SampleSource*>& sources);
+// The /metrics body: the store's check samples (read in place) and self
+// metrics, plus the samples of `others`. Hands the scratch memory of a large
+// render back to the operating system before returning.
+std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others);
 
 }  // namespace pgw

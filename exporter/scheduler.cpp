@@ -1,4 +1,6 @@
 #include "exporter/scheduler.h"
+#include "core/internal_errors.h"
+#include "exporter/outage_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -6,10 +8,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/metric_catalog.h"
 #include "exporter/heap_trim.h"
 #include "exporter/worker_pool.h"
 
 namespace pgw {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_node_up", MetricType::Gauge,
+     "1 when PostgreSQL on the node was reachable this round."},
+    {"pgwarden_node_expected_role", MetricType::Gauge,
+     "1 for the role the configuration expects of the node (primary, standby, client or auto)."},
+    {"pgwarden_round_duration_seconds", MetricType::Gauge,
+     "Wall time of the last completed round: node checks, cluster checks and rule evaluation."},
+});
 
 // What the scheduler keeps for one node between rounds.
 struct NodeRuntime {
@@ -57,6 +69,25 @@ Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
   return {{"cluster", c.name}, {"node", n.name}};
 }
 
+// One warning when a node or check goes down, a reminder every few minutes,
+// one line when it recovers. Shared across reloads (keys name the node).
+OutageLog& outage_log() {
+  static OutageLog log;
+  return log;
+}
+
+// Runs `fn`; an exception is reported as an internal error of the round.
+template <class F>
+void guarded(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    report_internal_error("round", e.what());
+  } catch (...) {
+    report_internal_error("round", "unknown exception");
+  }
+}
+
 // Runs one check and records its outcome, samples and duration in `result`.
 void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult& result,
                   Scheduler::Clock::time_point start) {
@@ -67,9 +98,11 @@ void collect_into(Check& check, CheckContext& ctx, VectorSink& sink, CheckResult
   } catch (const std::exception& e) {
     result.success = false;
     result.error = e.what();
-    spdlog::warn("check {} on {}/{} failed: {}", result.check, result.cluster,
-                 result.node.empty() ? "(cluster)" : result.node, result.error);
   }
+  std::string key = "check " + result.check + " on " + result.cluster + "/" +
+                    (result.node.empty() ? "(cluster)" : result.node);
+  if (result.success) outage_log().recovered(key);
+  else outage_log().failed(key, "failed: " + result.error);
   result.duration_seconds =
       std::chrono::duration<double>(Scheduler::Clock::now() - start).count();
 }
@@ -119,20 +152,26 @@ Scheduler::~Scheduler() {
   pool_.reset();  // joins workers after their queued tasks
 }
 
+// [checks.MODULE] of a check, or null.
+const CheckSettings* Scheduler::settings_of(const Check& check) const {
+  auto it = config_.checks.find(check.module());
+  return it == config_.checks.end() ? nullptr : &it->second;
+}
+
 bool Scheduler::enabled(const Check& check) const {
-  auto it = config_.checks.find(check.name());
-  return it == config_.checks.end() || it->second.enabled;
+  const CheckSettings* s = settings_of(check);
+  return !s || s->enabled;
 }
 
 Duration Scheduler::interval_of(const Check& check) const {
-  auto it = config_.checks.find(check.name());
-  if (it != config_.checks.end() && it->second.interval) return *it->second.interval;
+  if (auto own = check.own_interval()) return *own;
+  if (const CheckSettings* s = settings_of(check); s && s->interval) return *s->interval;
   return check.interval().value_or(config_.exporter.interval);
 }
 
 Duration Scheduler::timeout_of(const Check& check) const {
-  auto it = config_.checks.find(check.name());
-  if (it != config_.checks.end() && it->second.timeout) return *it->second.timeout;
+  if (auto own = check.own_timeout()) return *own;
+  if (const CheckSettings* s = settings_of(check); s && s->timeout) return *s->timeout;
   return check.timeout().value_or(config_.exporter.timeout);
 }
 
@@ -220,9 +259,11 @@ void Scheduler::start_round(bool all_checks) {
   }
   for (Lane* lane : ready) {
     pool_->submit([this, lane, round, all_checks] {
-      run_lane(*lane, all_checks);
+      // Nothing may escape into the worker thread (std::terminate), and the
+      // round must still complete.
+      guarded([&] { run_lane(*lane, all_checks); });
       lane->busy = false;
-      if (--round->remaining == 0) finish_round(round->start);
+      if (--round->remaining == 0) guarded([&] { finish_round(round->start); });
       std::lock_guard lock(mu_);
       if (--running_ == 0) cv_.notify_all();
     });
@@ -236,7 +277,9 @@ void Scheduler::finish_round(Clock::time_point start) {
     try {
       on_round_();
     } catch (const std::exception& e) {
-      spdlog::error("round callback failed: {}", e.what());
+      report_internal_error("round", e.what());
+    } catch (...) {
+      report_internal_error("round", "unknown exception");
     }
   }
   record_round(start);
@@ -255,86 +298,102 @@ void Scheduler::record_round(Clock::time_point start) {
   store_.put(std::move(r));
 }
 
-void Scheduler::run_lane(Lane& lane, bool all_checks) {
-  NodeRuntime& rt = *lane.rt;
-  const ClusterConfig& cluster = *rt.cluster;
-  const NodeConfig& node = *rt.node;
+// One pass over a lane: its due checks in order, sharing the node's facts
+// and one connection attempt.
+struct Scheduler::LaneRun {
   NodeFacts facts;
   bool pg_attempted = false;
   std::string pg_error;
+};
 
+void Scheduler::run_lane(Lane& lane, bool all_checks) {
+  LaneRun run;
   for (Check* check : lane.checks) {
-    const std::string name = check->name();
     auto start = Clock::now();
-    if (!all_checks) {
-      auto it = lane.next_run.find(name);
-      // Half a tick of slack absorbs timer jitter.
-      if (it != lane.next_run.end() && start + tick_ / 2 < it->second) continue;
-    }
-    lane.next_run[name] = start + interval_of(*check);
-    const Duration timeout = timeout_of(*check);
-
-    CheckResult result;
-    result.cluster = cluster.name;
-    result.node = node.name;
-    result.check = name;
-    auto wall = std::chrono::system_clock::now();
-    result.timestamp = unix_now(wall);
-
-    if (check->uses_postgres()) {
-      if (!pg_attempted) {
-        pg_attempted = true;
-        try {
-          rt.pg->ensure_connected(Deadline::in(timeout));
-        } catch (const std::exception& e) {
-          pg_error = e.what();
-          spdlog::warn("node {}/{}: PostgreSQL unreachable: {}", cluster.name, node.name, pg_error);
-        }
-      }
-      if (!rt.pg->connected()) {
-        // A client node (a laptop) is offline by design: its PostgreSQL
-        // checks are skipped rather than failed.
-        if (node.role == Role::Client) {
-          store_.erase({cluster.name, node.name, name});
-          continue;
-        }
-        result.success = false;
-        result.error = pg_error.empty() ? "connection lost earlier in this round"
-                                        : "PostgreSQL unreachable: " + pg_error;
-        store_.put(std::move(result));
-        continue;
-      }
-    }
-
-    VectorSink sink(node_labels(cluster, node));
-    CheckContext ctx;
-    ctx.config = &config_;
-    ctx.cluster = &cluster;
-    ctx.node = &node;
-    ctx.pg = check->uses_postgres() ? rt.pg.get() : nullptr;
-    ctx.facts = &facts;
-    ctx.memory = &lane.memory[name];
-    ctx.deadline = Deadline::in(timeout);
-    ctx.now = wall;
-    collect_into(*check, ctx, sink, result, start);
-    store_.put(std::move(result));
+    if (!all_checks && !due(lane, *check, start)) continue;
+    lane.next_run[check->name()] = start + interval_of(*check);
+    run_lane_check(lane, run, *check, start);
   }
-
   // The node's own facts: reachability and what the config expects of it.
-  if (pg_attempted) {
-    CheckResult conn;
-    conn.cluster = cluster.name;
-    conn.node = node.name;
-    conn.check = kConnectionCheck;
-    conn.success = true;
-    conn.self_metrics = false;
-    conn.timestamp = unix_now(std::chrono::system_clock::now());
-    VectorSink sink(node_labels(cluster, node));
-    sink.add("pgwarden_node_up", {}, rt.pg->connected() ? 1 : 0);
-    sink.add("pgwarden_node_expected_role", {{"role", role_name(node.role)}}, 1);
-    conn.samples = std::move(sink.samples());
-    store_.put(std::move(conn));
+  if (run.pg_attempted) store_.put(connection_result(*lane.rt));
+}
+
+bool Scheduler::due(const Lane& lane, const Check& check, Clock::time_point now) const {
+  auto it = lane.next_run.find(check.name());
+  // Half a tick of slack absorbs timer jitter.
+  return it == lane.next_run.end() || now + tick_ / 2 >= it->second;
+}
+
+// Connects the node's session once per lane run; whether it is connected.
+bool Scheduler::postgres_ready(NodeRuntime& rt, LaneRun& run, Duration timeout) {
+  if (!run.pg_attempted) {
+    run.pg_attempted = true;
+    const std::string key = "node " + rt.cluster->name + "/" + rt.node->name;
+    try {
+      rt.pg->ensure_connected(Deadline::in(timeout));
+      outage_log().recovered(key);
+    } catch (const std::exception& e) {
+      run.pg_error = e.what();
+      outage_log().failed(key, "PostgreSQL unreachable: " + run.pg_error);
+    }
   }
+  return rt.pg->connected();
+}
+
+void Scheduler::run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::time_point start) {
+  NodeRuntime& rt = *lane.rt;
+  const ClusterConfig& cluster = *rt.cluster;
+  const NodeConfig& node = *rt.node;
+  const std::string name = check.name();
+  const Duration timeout = timeout_of(check);
+
+  CheckResult result;
+  result.cluster = cluster.name;
+  result.node = node.name;
+  result.check = name;
+  auto wall = std::chrono::system_clock::now();
+  result.timestamp = unix_now(wall);
+
+  if (check.uses_postgres() && !postgres_ready(rt, run, timeout)) {
+    // A client node (a laptop) is offline by design: its PostgreSQL checks
+    // are skipped rather than failed.
+    if (node.role == Role::Client) {
+      store_.erase({cluster.name, node.name, name});
+      return;
+    }
+    result.success = false;
+    result.error = run.pg_error.empty() ? "connection lost earlier in this round"
+                                        : "PostgreSQL unreachable: " + run.pg_error;
+    store_.put(std::move(result));
+    return;
+  }
+
+  VectorSink sink(node_labels(cluster, node));
+  CheckContext ctx;
+  ctx.cluster = &cluster;
+  ctx.node = &node;
+  ctx.pg = check.uses_postgres() ? rt.pg.get() : nullptr;
+  ctx.facts = &run.facts;
+  ctx.memory = &lane.memory[name];
+  ctx.deadline = Deadline::in(timeout);
+  ctx.now = wall;
+  collect_into(check, ctx, sink, result, start);
+  store_.put(std::move(result));
+}
+
+CheckResult Scheduler::connection_result(const NodeRuntime& rt) const {
+  CheckResult conn;
+  conn.cluster = rt.cluster->name;
+  conn.node = rt.node->name;
+  conn.check = kConnectionCheck;
+  conn.success = true;
+  conn.self_metrics = false;
+  conn.timestamp = unix_now(std::chrono::system_clock::now());
+  VectorSink sink(node_labels(*rt.cluster, *rt.node));
+  sink.add("pgwarden_node_up", {}, rt.pg->connected() ? 1 : 0);
+  sink.add("pgwarden_node_expected_role", {{"role", role_name(rt.node->role)}}, 1);
+  conn.samples = std::move(sink.samples());
+  return conn;
 }
 
 void Scheduler::run_cluster_checks() {
@@ -350,7 +409,6 @@ void Scheduler::run_cluster_checks() {
       result.timestamp = unix_now(wall);
       VectorSink sink({{"cluster", cluster.name}});
       CheckContext ctx;
-      ctx.config = &config_;
       ctx.cluster = &cluster;
       ctx.cluster_samples = &samples;
       ctx.deadline = Deadline::in(timeout_of(*check));

@@ -53,14 +53,20 @@ class Scheduler {
 
  private:
   struct Round;
+  struct LaneRun;
   void loop();
   void start_round(bool all_checks);
   void run_lane(Lane& lane, bool all_checks);
+  bool due(const Lane& lane, const Check& check, Clock::time_point now) const;
+  bool postgres_ready(NodeRuntime& rt, LaneRun& run, Duration timeout);
+  void run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::time_point start);
+  CheckResult connection_result(const NodeRuntime& rt) const;
   // Cluster checks, the callback, then the round's wall time as
   // pgwarden_round_duration_seconds.
   void finish_round(Clock::time_point start);
   void record_round(Clock::time_point start);
   void run_cluster_checks();
+  const CheckSettings* settings_of(const Check& check) const;
   bool enabled(const Check& check) const;
 
   const Config& config_;

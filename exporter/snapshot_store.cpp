@@ -1,6 +1,17 @@
 #include "exporter/snapshot_store.h"
 
+#include "core/metric_catalog.h"
+
 namespace pgw {
+
+PGW_DESCRIBE_METRICS({
+    {"pgwarden_check_success", MetricType::Gauge,
+     "1 when the check's last run succeeded."},
+    {"pgwarden_check_duration_seconds", MetricType::Gauge,
+     "Duration of the check's last run."},
+    {"pgwarden_check_last_success_timestamp_seconds", MetricType::Gauge,
+     "When the check last succeeded (Unix time)."},
+});
 
 void SnapshotStore::put(CheckResult result) {
   Key key{result.cluster, result.node, result.check};
@@ -59,18 +70,31 @@ uint64_t SnapshotStore::generation() const {
   return generation_;
 }
 
+namespace {
+
+void append_self(const CheckResult& r, std::vector<Sample>& out) {
+  if (!r.self_metrics) return;
+  Labels l{{"check", r.check}, {"cluster", r.cluster}};
+  if (!r.node.empty()) l.emplace_back("node", r.node);
+  normalize(l);
+  out.push_back({"pgwarden_check_success", l, r.success ? 1.0 : 0.0});
+  out.push_back({"pgwarden_check_duration_seconds", l, r.duration_seconds});
+  if (r.last_success_timestamp > 0)
+    out.push_back({"pgwarden_check_last_success_timestamp_seconds", l, r.last_success_timestamp});
+}
+
+}  // namespace
+
 void SnapshotStore::append_samples(std::vector<Sample>& out) const {
   for (const auto& r : results()) {
     out.insert(out.end(), r->samples.begin(), r->samples.end());
-    if (!r->self_metrics) continue;
-    Labels l{{"check", r->check}, {"cluster", r->cluster}};
-    if (!r->node.empty()) l.emplace_back("node", r->node);
-    normalize(l);
-    out.push_back({"pgwarden_check_success", l, r->success ? 1.0 : 0.0});
-    out.push_back({"pgwarden_check_duration_seconds", l, r->duration_seconds});
-    if (r->last_success_timestamp > 0)
-      out.push_back({"pgwarden_check_last_success_timestamp_seconds", l, r->last_success_timestamp});
+    append_self(*r, out);
   }
+}
+
+void SnapshotStore::append_self_samples(const std::vector<std::shared_ptr<const CheckResult>>& results,
+                                        std::vector<Sample>& out) {
+  for (const auto& r : results) append_self(*r, out);
 }
 
 }  // namespace pgw

@@ -1,5 +1,8 @@
 // The latest result of every (cluster, node, check). Written by the
 // scheduler, read by /metrics and the rule engine without waiting on checks.
+// Each result is immutable once stored (shared_ptr<const CheckResult>): a
+// put() replaces the pointer, so a reader holding results() reads them
+// without a lock and without copying their samples.
 #pragma once
 
 #include <cstdint>
@@ -50,8 +53,12 @@ class SnapshotStore : public SampleSource {
   uint64_t generation() const;
 
   // Check samples plus check_success / check_duration_seconds /
-  // check_last_success_timestamp_seconds for every entry.
+  // check_last_success_timestamp_seconds for every entry (a copy: readers
+  // that only read walk results() instead).
   void append_samples(std::vector<Sample>& out) const override;
+  // The self metrics (check_success...) of `results` only.
+  static void append_self_samples(const std::vector<std::shared_ptr<const CheckResult>>& results,
+                                  std::vector<Sample>& out);
 
  private:
   mutable std::mutex mu_;

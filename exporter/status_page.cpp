@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <tuple>
+#include <utility>
 #include <sstream>
 
 #include "exporter/alerts_json.h"
@@ -42,18 +44,55 @@ std::string bytes(double v) {
   return buf;
 }
 
-// Value of the first sample matching name and labels, if any.
-const Sample* find(const std::vector<Sample>& samples, const std::string& name,
-                   const std::map<std::string, std::string>& want) {
-  for (const auto& s : samples) {
-    if (s.name != name) continue;
-    bool ok = true;
-    for (const auto& [k, v] : want)
-      if (label_value(s.labels, k) != v) ok = false;
-    if (ok) return &s;
+// The few facts the page shows, gathered in one pass over the store's
+// results (no copy of the samples; the page is linear in their number).
+// Where several samples give the same fact, the first one in store order
+// counts.
+struct PageFacts {
+  using NodeKey = std::pair<std::string, std::string>;  // cluster, node
+  struct Slot {
+    std::string node, slot;
+    double active = 0;
+  };
+  std::map<std::string, double> primaries;                  // by cluster
+  std::map<NodeKey, double> up, in_recovery, embedder_up;
+  std::map<NodeKey, double> lag;                            // cluster, standby
+  std::map<std::string, std::vector<Slot>> slots;           // by cluster, in store order
+  std::map<std::tuple<std::string, std::string, std::string>, double> retained;  // cluster, node, slot
+  std::map<NodeKey, std::string> failing;                   // failing checks, by node
+
+  explicit PageFacts(const std::vector<std::shared_ptr<const CheckResult>>& results) {
+    for (const auto& r : results) {
+      if (r->self_metrics && !r->success && !r->node.empty()) {
+        std::string& f = failing[{r->cluster, r->node}];
+        f += (f.empty() ? "" : ", ") + r->check;
+      }
+      for (const Sample& s : r->samples) add(s);
+    }
   }
-  return nullptr;
-}
+
+  void add(const Sample& s) {
+    if (s.name.compare(0, 9, "pgwarden_") != 0) return;
+    const std::string& cluster = label_value(s.labels, "cluster");
+    const std::string& node = label_value(s.labels, "node");
+    if (s.name == "pgwarden_cluster_primaries") primaries.emplace(cluster, s.value);
+    else if (s.name == "pgwarden_node_up") up.emplace(NodeKey{cluster, node}, s.value);
+    else if (s.name == "pgwarden_pg_in_recovery") in_recovery.emplace(NodeKey{cluster, node}, s.value);
+    else if (s.name == "pgwarden_embedder_up") embedder_up.emplace(NodeKey{cluster, node}, s.value);
+    else if (s.name == "pgwarden_cluster_lag_bytes")
+      lag.emplace(NodeKey{cluster, label_value(s.labels, "standby")}, s.value);
+    else if (s.name == "pgwarden_slot_active")
+      slots[cluster].push_back({node, label_value(s.labels, "slot"), s.value});
+    else if (s.name == "pgwarden_slot_retained_bytes")
+      retained.emplace(std::make_tuple(cluster, node, label_value(s.labels, "slot")), s.value);
+  }
+
+  template <class M, class K>
+  static const typename M::mapped_type* get(const M& m, const K& k) {
+    auto it = m.find(k);
+    return it == m.end() ? nullptr : &it->second;
+  }
+};
 
 std::string badge(bool good, const std::string& text) {
   return std::string("<span class=\"b ") + (good ? "ok" : "bad") + "\">" + esc(text) + "</span>";
@@ -97,10 +136,11 @@ void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
 
 }  // namespace
 
-std::string render_status_page(const Config& config, const std::vector<Sample>& samples,
+std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
                                const std::vector<Alert>& alerts,
                                const std::vector<Silence>& silences) {
+  const PageFacts facts(results);
   std::ostringstream h;
   h << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta http-equiv=\"refresh\" content=\"10\"><title>pgwarden</title><style>"
@@ -111,42 +151,37 @@ std::string render_status_page(const Config& config, const std::vector<Sample>& 
        "</style></head><body><h1>pgwarden</h1>";
   for (const auto& cluster : config.clusters) {
     h << "<h2>Cluster " << esc(cluster.name) << "</h2>";
-    const Sample* prim = find(samples, "pgwarden_cluster_primaries", {{"cluster", cluster.name}});
-    if (prim) h << "<p>Primaries: " << badge(prim->value == 1, std::to_string(static_cast<int>(prim->value))) << "</p>";
+    if (const double* prim = PageFacts::get(facts.primaries, cluster.name))
+      h << "<p>Primaries: " << badge(*prim == 1, std::to_string(static_cast<int>(*prim))) << "</p>";
     h << "<table id=\"nodes-" << esc(cluster.name) << "\"><tr><th>node</th><th>expected role</th>"
          "<th>actual role</th><th>PostgreSQL</th><th>replay lag</th><th>embedder</th><th>failing checks</th></tr>";
     for (const auto& node : cluster.nodes) {
-      std::map<std::string, std::string> key{{"cluster", cluster.name}, {"node", node.name}};
-      const Sample* up = find(samples, "pgwarden_node_up", key);
-      const Sample* rec = find(samples, "pgwarden_pg_in_recovery", key);
-      const Sample* emb = find(samples, "pgwarden_embedder_up", key);
-      const Sample* lag = find(samples, "pgwarden_cluster_lag_bytes", {{"cluster", cluster.name}, {"standby", node.name}});
-      std::string failing;
-      for (const auto& r : results)
-        if (r->cluster == cluster.name && r->node == node.name && r->self_metrics && !r->success)
-          failing += (failing.empty() ? "" : ", ") + r->check;
-      std::string actual = rec ? (rec->value == 1 ? "standby" : "primary") : "unknown";
+      const PageFacts::NodeKey key{cluster.name, node.name};
+      const double* up = PageFacts::get(facts.up, key);
+      const double* rec = PageFacts::get(facts.in_recovery, key);
+      const double* emb = PageFacts::get(facts.embedder_up, key);
+      const double* lag = PageFacts::get(facts.lag, key);
+      const std::string* failing_p = PageFacts::get(facts.failing, key);
+      const std::string failing = failing_p ? *failing_p : "";
+      std::string actual = rec ? (*rec == 1 ? "standby" : "primary") : "unknown";
       h << "<tr class=\"node\" data-node=\"" << esc(node.name) << "\"><td>" << esc(node.name) << "</td><td>"
         << role_name(node.role) << "</td><td class=\"role\">" << actual << "</td><td>"
-        << (up ? badge(up->value == 1, up->value == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
-        << (lag ? bytes(lag->value) : "&ndash;") << "</td><td>"
-        << (emb ? badge(emb->value == 1, emb->value == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
+        << (up ? badge(*up == 1, *up == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
+        << (lag ? bytes(*lag) : "&ndash;") << "</td><td>"
+        << (emb ? badge(*emb == 1, *emb == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
         << (failing.empty() ? "none" : esc(failing)) << "</td></tr>";
     }
     h << "</table>";
-    bool slots = false;
-    for (const auto& s : samples) {
-      if (s.name != "pgwarden_slot_active" || label_value(s.labels, "cluster") != cluster.name) continue;
-      if (!slots) h << "<table><tr><th>node</th><th>slot</th><th>active</th><th>retained WAL</th></tr>";
-      slots = true;
-      const Sample* ret = find(samples, "pgwarden_slot_retained_bytes",
-                               {{"cluster", cluster.name}, {"node", label_value(s.labels, "node")},
-                                {"slot", label_value(s.labels, "slot")}});
-      h << "<tr><td>" << esc(label_value(s.labels, "node")) << "</td><td>" << esc(label_value(s.labels, "slot"))
-        << "</td><td>" << badge(s.value == 1, s.value == 1 ? "active" : "inactive") << "</td><td>"
-        << (ret ? bytes(ret->value) : "&ndash;") << "</td></tr>";
+    if (const auto* slots = PageFacts::get(facts.slots, cluster.name)) {
+      h << "<table><tr><th>node</th><th>slot</th><th>active</th><th>retained WAL</th></tr>";
+      for (const auto& s : *slots) {
+        const double* ret = PageFacts::get(facts.retained, std::make_tuple(cluster.name, s.node, s.slot));
+        h << "<tr><td>" << esc(s.node) << "</td><td>" << esc(s.slot) << "</td><td>"
+          << badge(s.active == 1, s.active == 1 ? "active" : "inactive") << "</td><td>"
+          << (ret ? bytes(*ret) : "&ndash;") << "</td></tr>";
+      }
+      h << "</table>";
     }
-    if (slots) h << "</table>";
   }
   h << "<h2>Alerts</h2>";
   if (alerts.empty()) h << "<p id=\"no-alerts\">No active alerts.</p>";

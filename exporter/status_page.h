@@ -15,7 +15,9 @@
 
 namespace pgw {
 
-std::string render_status_page(const Config& config, const std::vector<Sample>& samples,
+// Reads the store's immutable results without copying their samples, once:
+// linear in the number of samples.
+std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
                                const std::vector<Alert>& alerts,
                                const std::vector<Silence>& silences = {});

@@ -6,6 +6,7 @@ PGWARDEN_BUILD_PACKAGES=(
   build-essential cmake pkg-config ccache git
   libpq-dev prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev libssh-dev libssl-dev
   libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libre2-dev
+  libmicrohttpd-dev
 )
 # To run the demo: a local PostgreSQL, Patroni + etcd, sshd for the host
 # probes, and the tools scripts/pgcluster and scripts/demo call.

@@ -134,7 +134,6 @@ RunResult run_embedder_check(const Config& config, std::chrono::milliseconds rou
   std::map<std::string, double> memory;
   NodeFacts facts;
   CheckContext ctx;
-  ctx.config = &config;
   ctx.cluster = &cluster;
   ctx.node = &node;
   ctx.facts = &facts;
@@ -332,7 +331,6 @@ TEST(EmbedderCheck, ErrorsNeverContainTheUrl) {
   for (auto& c : checks) {
     if (c->name() != "embedder") continue;
     CheckContext ctx;
-    ctx.config = &config;
     ctx.cluster = &config.clusters[0];
     ctx.node = &config.clusters[0].nodes[0];
     ctx.deadline = Deadline::in(0ms);  // already expired: the check fails

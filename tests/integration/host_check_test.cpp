@@ -73,7 +73,6 @@ class HostCheckTest : public ::testing::Test {
     EXPECT_TRUE(host->applies_to(node));
     EXPECT_FALSE(host->uses_postgres());
     CheckContext ctx;
-    ctx.config = &cfg;
     ctx.cluster = &cfg.clusters[0];
     ctx.node = &node;
     ctx.memory = &memory_;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -150,6 +151,9 @@ TEST_F(NotifyTest, ReceiverDownThenUpDeliversEveryNotificationExactlyOnceInOrder
   ASSERT_EQ(reqs.size(), 3u);
   std::vector<std::string> keys;
   for (const auto& r : reqs) keys.push_back(group_key_of(r));
+  // Each entry backs off on its own (so none blocks another): after an
+  // outage the groups arrive in the order their retries come due.
+  std::sort(keys.begin(), keys.end());
   EXPECT_EQ(keys, (std::vector<std::string>{"ops:{alertname=\"A\", cluster=\"aya\"}",
                                             "ops:{alertname=\"B\", cluster=\"aya\"}",
                                             "ops:{alertname=\"C\", cluster=\"aya\"}"}));
@@ -423,6 +427,126 @@ TEST(NotifyCrash, KilledProcessLeavesAnOutboxThatIsDeliveredOnce) {
   EXPECT_EQ(sink.requests()[0].path, "/after-crash");
   EXPECT_EQ(nlohmann::json::parse(sink.requests()[0].body)["alerts"][0]["labels"]["alertname"],
             "PgNodeDown");
+}
+
+
+// ---- The outbox never sticks (issue 13) ----
+
+Alert resolved(const std::string& name) {
+  Alert a;
+  a.labels = {{"alertname", name}, {"cluster", "aya"}, {"node", "alpha"}, {"severity", "critical"}};
+  normalize(a.labels);
+  a.annotations = {{"summary", name + " on alpha"}};
+  a.state = AlertState::Inactive;
+  a.active_at = std::chrono::system_clock::now() - 3min;
+  a.fired_at = std::chrono::system_clock::now() - 2min;
+  a.resolved_at = std::chrono::system_clock::now();
+  return a;
+}
+
+std::string alertname_of(const test::RecordedRequest& r) {
+  return nlohmann::json::parse(r.body)["groupLabels"]["alertname"].get<std::string>();
+}
+
+TEST_F(NotifyTest, AReceiverAnswering500ForeverDoesNotHoldBackOneThatWorks) {
+  WebhookSink broken;
+  broken.set_default_status(500);
+  auto bad = webhook("bad");
+  bad.url = broken.url("/hook/" + kUrlToken);
+  Notifier n(config({bad, webhook("ops")}), state_dir_, fast());
+  n.update({firing("A"), firing("B")}, std::chrono::system_clock::now());
+  ASSERT_TRUE(deliver_until(n, [&] { return sink_.count() == 2 && broken.count() >= 4; }));
+  EXPECT_EQ(metric(n, "pgwarden_outbox_pending", "ops"), 0);
+  EXPECT_EQ(metric(n, "pgwarden_outbox_pending", "bad"), 2);
+  // News still reaches the working receiver while the other keeps failing.
+  n.update({firing("A"), firing("B"), firing("C")}, std::chrono::system_clock::now());
+  ASSERT_TRUE(deliver_until(n, [&] { return sink_.count() == 3; }));
+  EXPECT_EQ(alertname_of(sink_.requests()[2]), "C");
+  EXPECT_GE(metric(n, "pgwarden_notifications_total", "bad", "failure"), 4);
+  EXPECT_EQ(metric(n, "pgwarden_notifications_total", "bad", "success"), 0);
+}
+
+TEST_F(NotifyTest, AFailingEntryDoesNotBlockNewerOnesOfTheSameReceiver) {
+  // The first notification fails and is told to come back in an hour.
+  sink_.respond_with({503});
+  sink_.set_response_header("Retry-After", "3600");
+  Notifier n(config({webhook()}), state_dir_, fast());
+  n.update({firing("A")}, std::chrono::system_clock::now());
+  n.deliver(Deadline::in(1s));
+  ASSERT_EQ(sink_.count(), 1u);
+  ASSERT_EQ(n.pending(), 1u);
+  n.update({firing("A"), firing("B")}, std::chrono::system_clock::now());
+  ASSERT_TRUE(deliver_until(n, [&] { return sink_.count() == 2; }));
+  EXPECT_EQ(alertname_of(sink_.requests()[1]), "B");
+  EXPECT_EQ(sink_.requests()[1].status, 200);
+  EXPECT_EQ(n.pending(), 1u);  // A waits for its own retry time
+  EXPECT_EQ(outbox_files(), 1u);
+}
+
+TEST_F(NotifyTest, EntriesExpireAfterOutboxMaxAgeAndAreCountedAndLogged) {
+  LogCapture log;
+  sink_.stop();
+  auto r = webhook();
+  r.outbox_max_age = 300ms;
+  Notifier n(config({r}), state_dir_, fast());
+  n.update({firing("A"), firing("B")}, std::chrono::system_clock::now());
+  ASSERT_EQ(outbox_files(), 2u);
+  ASSERT_TRUE(deliver_until(n, [&] { return n.pending() == 0; }));
+  EXPECT_EQ(metric(n, "pgwarden_notifications_total", "ops", "expired"), 2);
+  EXPECT_EQ(metric(n, "pgwarden_outbox_pending", "ops"), 0);
+  EXPECT_EQ(outbox_files(), 0u);
+  EXPECT_NE(log.text().find("expired undelivered"), std::string::npos) << log.text();
+}
+
+TEST_F(NotifyTest, AWallClockStepDoesNotSilenceAReceiver) {
+  // The wall clock read a day ahead when the notification was queued and has
+  // since been stepped back: retry timing runs on the monotonic clock.
+  Notifier n(config({webhook()}), state_dir_, fast());
+  n.update({firing("A")}, std::chrono::system_clock::now() + 24h);
+  ASSERT_TRUE(deliver_until(n, [&] { return n.pending() == 0; }, 5s));
+  EXPECT_EQ(sink_.count(), 1u);
+}
+
+TEST_F(NotifyTest, AfterAnOutageEachGroupsNewestStateIsDelivered) {
+  sink_.stop();
+  Notifier n(config({webhook()}), state_dir_, fast());
+  auto t0 = std::chrono::system_clock::now();
+  n.update({firing("A")}, t0);
+  n.deliver(Deadline::in(200ms));  // fails: the receiver is down
+  // A resolves during the outage; the group's next notification says so.
+  n.update({resolved("A")}, t0 + 2s);
+  ASSERT_EQ(n.pending(), 1u);
+  EXPECT_EQ(outbox_files(), 1u);
+  EXPECT_EQ(metric(n, "pgwarden_notifications_total", "ops", "superseded"), 1);
+  sink_.start();
+  ASSERT_TRUE(deliver_until(n, [&] { return n.pending() == 0; }));
+  n.deliver(Deadline::in(300ms));
+  auto reqs = sink_.requests();
+  ASSERT_EQ(reqs.size(), 1u);  // never "firing" after the resolution
+  EXPECT_EQ(nlohmann::json::parse(reqs[0].body)["status"], "resolved");
+}
+
+TEST_F(NotifyTest, AReloadKeepsWhatOnlyMemoryHolds) {
+  // The disk refuses the outbox (here: a file where its directory should be).
+  { std::ofstream(fs::path(state_dir_) / "outbox") << "not a directory"; }
+  sink_.stop();
+  NotifierHandover handover;
+  {
+    Notifier n(config({webhook()}), state_dir_, fast());
+    n.update({firing("A")}, std::chrono::system_clock::now());
+    ASSERT_EQ(n.pending(), 1u);
+    EXPECT_EQ(metric(n, "pgwarden_notifications_total", "ops", "persist_error"), 1);
+    handover = n.handover();
+  }  // SIGHUP: the old notifier goes
+  ASSERT_EQ(handover.unpersisted.size(), 1u);
+  sink_.start();
+  Notifier n(config({webhook()}), state_dir_, fast());
+  n.adopt(std::move(handover));
+  EXPECT_EQ(n.pending(), 1u);
+  n.update({firing("A")}, std::chrono::system_clock::now());  // dedup state came along
+  EXPECT_EQ(n.pending(), 1u);
+  ASSERT_TRUE(deliver_until(n, [&] { return n.pending() == 0; }));
+  EXPECT_EQ(sink_.count(), 1u);
 }
 
 }  // namespace

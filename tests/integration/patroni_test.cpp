@@ -234,7 +234,6 @@ ModuleRun run_module(const Config& config, const std::string& module, int node,
     found = true;
     NodeFacts facts;
     CheckContext ctx;
-    ctx.config = &config;
     ctx.cluster = &cluster;
     ctx.facts = &facts;
     ctx.memory = memory;

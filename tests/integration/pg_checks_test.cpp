@@ -49,7 +49,6 @@ std::vector<Sample> run_check(const std::string& module, Node& node) {
     if (check->name() != module) continue;
     NodeFacts facts;
     CheckContext ctx;
-    ctx.config = &config;
     ctx.cluster = &cluster;
     ctx.node = &node.cfg;
     ctx.pg = node.pg.get();

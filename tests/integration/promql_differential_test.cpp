@@ -312,4 +312,30 @@ TEST(PromqlDifferential, SameResultsAsPrometheus) {
   // Guards against a vacuous pass (e.g. Prometheus answering nothing).
   EXPECT_GE(with_rows, 90);
   EXPECT_EQ(errors, 6);
+
+  // Regex matchers (issue 13): RE2 syntax as Prometheus (Go's regexp) reads
+  // it, which pgwarden's std::regex (ECMAScript) used to reject or read
+  // differently: (?i), POSIX and Unicode classes, \x escapes, \Q..\E,
+  // empty alternatives and empty matches; and what both refuse.
+  const std::vector<std::string> regex_cases = {
+      R"(t_up{svc=~"(?i)PG"})", R"(t_up{svc=~"(?i:E)TCD"})", R"(t_up{svc=~"[[:alpha:]]+"})",
+      R"(t_role{role=~"[[:lower:]]{6,7}"})", R"(t_mode{path=~"/\w"})", R"(t_up{svc=~"\pL+", node="a"})",
+      R"(t_up{svc=~"\x70g"})", R"(t_up{svc=~"\Qpg\E"})", R"(t_up{svc=~"pg|"})", R"(t_up{svc!~""})",
+      R"(t_up{svc=~"p{1,2}g?"})", R"(t_up{node=~"[^b]"})", R"(t_lag{app=~"[x-y]"})", R"(t_up{svc=~"^pg$"})",
+      R"(t_up{svc=~"(?s).*", node="a"})", R"(t_up{svc=~"(?U)p.*"})", R"(t_up{missing=~"", svc="pg"})",
+      R"(t_up{missing!~".+", svc="pg"})", R"(t_lag{app=~"(x|y)|z"})",
+      // refused by both
+      R"(t_up{svc=~"a++"})", R"(t_up{svc=~"(?=p)g"})", R"(t_up{svc=~"(p)\1"})", R"(t_up{svc=~".*"})",
+  };
+  int regex_rows = 0, regex_errors = 0;
+  for (const auto& expr : regex_cases) {
+    Outcome ours = pgwarden_eval(expr, input, t);
+    Outcome theirs = prometheus_eval(prom_port, expr, time);
+    EXPECT_TRUE(same(ours, theirs)) << "expr: " << expr << "\n  pgwarden:   " << describe(ours)
+                                    << "\n  prometheus: " << describe(theirs);
+    regex_rows += !theirs.rows.empty();
+    regex_errors += theirs.error;
+  }
+  EXPECT_GE(regex_rows, 15);
+  EXPECT_EQ(regex_errors, 4);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/rule_engine.h"
+#include "alerts/rules_export.h"
 #include "tests/fixtures/test_util.h"
 
 using namespace pgw;

@@ -83,7 +83,6 @@ class QueryCheckTest : public ::testing::Test {
   // Runs a check on node `node` over `pg` with the check's own timeout.
   std::vector<Sample> collect(Check& check, PgSession& pg, size_t node = 0) {
     CheckContext ctx;
-    ctx.config = &cfg_;
     ctx.cluster = &cfg_.clusters[0];
     ctx.node = &cfg_.clusters[0].nodes.at(node);
     ctx.pg = &pg;

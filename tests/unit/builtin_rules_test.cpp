@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/builtin_rules.h"
+#include "alerts/rule_engine.h"
 #include "alerts/promql_parser.h"
 
 using namespace pgw;

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "checks/check.h"
-#include "checks/pg_client.h"
+#include "checks/conninfo.h"
 #include "core/config.h"
 #include "exporter/config_loader.h"
 
@@ -1091,4 +1091,17 @@ TEST(Conninfo, RejectsPasswordsAndBadSyntax) {
 }
 
 }  // namespace
+TEST(ConfigReceivers, OutboxMaxAgeIsADurationWithA24hDefault) {
+  LoadResult r = load_config_string("[[receivers]]\nname = \"a\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\n"
+                                    "[[receivers]]\nname = \"b\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\n"
+                                    "outbox_max_age = \"2h\"\n", "ok.toml");
+  ASSERT_TRUE(r.config.has_value()) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.config->receivers[0].outbox_max_age, std::chrono::hours(24));
+  EXPECT_EQ(r.config->receivers[1].outbox_max_age, std::chrono::hours(2));
+  LoadResult bad = load_config_string("[[receivers]]\nname = \"a\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\n"
+                                      "outbox_max_age = \"200y\"\n", "bad.toml");
+  ASSERT_FALSE(bad.config.has_value());
+  EXPECT_NE(bad.errors.at(0).str().find("longer than 100y"), std::string::npos) << bad.errors.at(0).str();
+}
+
 }  // namespace pgw

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/duration.h"
+#include "core/duration_limit.h"
 
 namespace pgw {
 namespace {
@@ -45,6 +46,23 @@ TEST(FormatDuration, ShortestForm) {
 TEST(FormatDuration, RoundTrips) {
   for (long long ms : {1LL, 999LL, 1001LL, 59999LL, 3600000LL, 86399999LL, 400LL * 86400000})
     EXPECT_EQ(parse_duration(format_duration(Duration(ms))), Duration(ms)) << ms;
+}
+
+TEST(ParseDuration, IsBoundedWithAClearErrorAndNeverOverflows) {
+  EXPECT_EQ(parse_duration("100y"), kMaxDuration);
+  std::string why;
+  EXPECT_EQ(parse_duration("101y", &why), std::nullopt);
+  EXPECT_NE(why.find("longer than 100y"), std::string::npos) << why;
+  // Each of these overflowed int64 milliseconds before (n * unit unchecked).
+  for (const char* s : {"1099511627776y", "99999999999999999999999s", "25000000000w", "99y99999999999d",
+                        "9223372036854775807ms"}) {
+    why.clear();
+    EXPECT_EQ(parse_duration(s, &why), std::nullopt) << s;
+    EXPECT_NE(why.find("longer than"), std::string::npos) << s << ": " << why;
+  }
+  why.clear();
+  EXPECT_EQ(parse_duration("999999999999y5x", &why), std::nullopt);
+  EXPECT_NE(why.find("not a duration"), std::string::npos) << why;
 }
 
 }  // namespace

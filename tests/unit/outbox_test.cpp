@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/backoff.h"
+#include "core/duration_limit.h"
 #include "alerts/outbox.h"
 
 namespace pgw {
@@ -214,6 +215,15 @@ TEST(Backoff, RetryAfterSecondsAndHttpDate) {
   EXPECT_FALSE(parse_retry_after("", now, 3600s).has_value());
   EXPECT_FALSE(parse_retry_after("soon", now, 3600s).has_value());
   EXPECT_FALSE(parse_retry_after("-5", now, 3600s).has_value());
+}
+
+TEST(Backoff, RetryAfterFarAwayOrHugeNeverOverflows) {
+  auto now = TimePoint(std::chrono::seconds(784111777));
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now, 3600s), Duration(3600000));
+  EXPECT_EQ(parse_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", now, 3600s), Duration(0));
+  EXPECT_EQ(parse_retry_after("999999999", now, Duration::max()), Duration(999999999000LL));
+  EXPECT_EQ(parse_retry_after("99999999999999999999", now, Duration::max()), kMaxDuration);
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now, Duration::max()), kMaxDuration);
 }
 
 }  // namespace

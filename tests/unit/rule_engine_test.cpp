@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/rule_engine.h"
+#include "alerts/rules_export.h"
 
 using namespace pgw;
 using namespace std::chrono_literals;

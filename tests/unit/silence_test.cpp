@@ -148,35 +148,47 @@ TEST(Suppressor, SilencedAlertIsMarkedWithTheSilenceId) {
   EXPECT_FALSE(out[0].suppressed());
 }
 
+HttpRequestInfo request(std::string method, std::string path, std::string filter = "", std::string body = "") {
+  HttpRequestInfo r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  if (!filter.empty()) r.args.emplace_back("filter", filter);
+  r.body = std::move(body);
+  return r;
+}
+
 TEST(AlertmanagerApi, PostGetDeleteAndErrors) {
   TempDir dir;
   SilenceStore store((dir.path / "s.json").string());
   Config c;
   ApiContext ctx{c, store, [] { return std::vector<Alert>{}; }, {}};
   auto now = std::chrono::system_clock::now();
-  HttpRequestData post{"POST", "/api/v2/silences", "",
-                       postable(rfc3339_ms(now), rfc3339_ms(now + 1h)).dump()};
+  HttpRequestInfo post;
+  post.method = "POST";
+  post.path = "/api/v2/silences";
+  post.body = (
+                       postable(rfc3339_ms(now), rfc3339_ms(now + 1h)).dump());
   auto r = handle_alertmanager_api(post, ctx);
   ASSERT_EQ(r.status, 200) << r.body;
   std::string id = nlohmann::json::parse(r.body)["silenceID"];
-  r = handle_alertmanager_api({"GET", "/api/v2/silence/" + id, "", ""}, ctx);
+  r = handle_alertmanager_api(request("GET", "/api/v2/silence/" + id), ctx);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(nlohmann::json::parse(r.body)["status"]["state"], "active");
-  r = handle_alertmanager_api({"GET", "/api/v2/silences", "filter=alertname%3D%22PgReplicationLagHigh%22", ""}, ctx);
+  r = handle_alertmanager_api(request("GET", "/api/v2/silences", "alertname=\"PgReplicationLagHigh\""), ctx);
   EXPECT_EQ(nlohmann::json::parse(r.body).size(), 1u);
-  r = handle_alertmanager_api({"GET", "/api/v2/silences", "filter=alertname%3DOther", ""}, ctx);
+  r = handle_alertmanager_api(request("GET", "/api/v2/silences", "alertname=Other"), ctx);
   EXPECT_EQ(nlohmann::json::parse(r.body).size(), 0u);
-  r = handle_alertmanager_api({"POST", "/api/v2/silences", "", "{not json"}, ctx);
+  r = handle_alertmanager_api(request("POST", "/api/v2/silences", "", "{not json"), ctx);
   EXPECT_EQ(r.status, 400);
   r = handle_alertmanager_api(
       {"POST", "/api/v2/silences", "", postable(rfc3339_ms(now + 2h), rfc3339_ms(now + 1h)).dump()}, ctx);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("start time must be before end time"), std::string::npos);
-  r = handle_alertmanager_api({"DELETE", "/api/v2/silence/" + id, "", ""}, ctx);
+  r = handle_alertmanager_api(request("DELETE", "/api/v2/silence/" + id), ctx);
   EXPECT_EQ(r.status, 200);
-  r = handle_alertmanager_api({"DELETE", "/api/v2/silence/unknown", "", ""}, ctx);
+  r = handle_alertmanager_api(request("DELETE", "/api/v2/silence/unknown"), ctx);
   EXPECT_EQ(r.status, 404);
-  r = handle_alertmanager_api({"GET", "/api/v2/status", "", ""}, ctx);
+  r = handle_alertmanager_api(request("GET", "/api/v2/status"), ctx);
   EXPECT_EQ(nlohmann::json::parse(r.body)["cluster"]["status"], "disabled");
 }
 

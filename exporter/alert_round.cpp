@@ -1,0 +1,72 @@
+#include "exporter/alert_round.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/durable_file.h"
+#include "core/json_text.h"
+
+namespace pgw {
+
+void run_alert_round(const std::vector<const SampleSource*>& inputs, RuleEngine& rules,
+                     Notifier* notifier, TimePoint now, const Suppressor* suppressor) {
+  std::vector<Sample> samples;
+  for (const SampleSource* s : inputs) s->append_samples(samples);
+  if (notifier) notifier->append_samples(samples);
+  rules.evaluate(samples, now);
+  if (notifier) notifier->update(suppressor ? suppressor->apply(rules.alerts(), now) : rules.alerts(), now);
+}
+
+namespace {
+
+// The state without what changes on every round.
+std::string significant_state(nlohmann::json state) {
+  for (auto& rule : state["rules"])
+    for (auto& inst : rule["instances"]) {
+      inst.erase("lastEval");
+      inst.erase("value");
+    }
+  return json_text(state);
+}
+
+}  // namespace
+
+nlohmann::json AlertStateFile::load() const {
+  std::string text;
+  if (!read_file(path_, text)) return nullptr;
+  try {
+    nlohmann::json state = nlohmann::json::parse(text);
+    // `check` used to nest the engine's document under "rules".
+    if (state.is_object() && state.contains("rules") && state["rules"].is_object())
+      return state["rules"];
+    return state;
+  } catch (const std::exception&) {
+    spdlog::warn("ignoring unreadable alert state {}", path_);
+    return nullptr;
+  }
+}
+
+void restore_alert_state(RuleEngine& rules, const nlohmann::json& state) {
+  if (!state.is_null()) rules.restore_state(state);
+}
+
+std::string AlertStateFile::save(const RuleEngine& rules, bool force) {
+  nlohmann::json state = rules.save_state();
+  std::string text = json_text(state);
+  if (text == last_saved_) return "";
+  std::string significant = significant_state(std::move(state));
+  auto now = std::chrono::steady_clock::now();
+  if (!force && significant == last_saved_significant_ && now - last_saved_at_ < kRefresh) return "";
+  std::string err = write_file_atomically(path_, text, 0600);
+  if (!err.empty()) {
+    if (err != last_error_) spdlog::warn("cannot save alert state: {}", err);
+    last_error_ = err;
+    return err;
+  }
+  last_error_.clear();
+  last_saved_ = std::move(text);
+  last_saved_significant_ = std::move(significant);
+  last_saved_at_ = now;
+  return "";
+}
+
+}  // namespace pgw
