@@ -181,7 +181,7 @@ TEST(AlertmanagerApi, PostGetDeleteAndErrors) {
   r = handle_alertmanager_api(request("POST", "/api/v2/silences", "", "{not json"), ctx);
   EXPECT_EQ(r.status, 400);
   r = handle_alertmanager_api(
-      {"POST", "/api/v2/silences", "", postable(rfc3339_ms(now + 2h), rfc3339_ms(now + 1h)).dump()}, ctx);
+      request("POST", "/api/v2/silences", "", postable(rfc3339_ms(now + 2h), rfc3339_ms(now + 1h)).dump()), ctx);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("start time must be before end time"), std::string::npos);
   r = handle_alertmanager_api(request("DELETE", "/api/v2/silence/" + id), ctx);
