@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/sample.h"
 
@@ -23,6 +24,12 @@ struct Alert {
   TimePoint fired_at{};                          // when it became firing (zero if never)
   TimePoint resolved_at{};                       // zero while active
   TimePoint last_eval{};
+  // Set by apply_suppression() (alerts/suppression.h): fingerprints of the
+  // firing alerts that inhibit this one, ids of the silences that match it.
+  // A suppressed alert is still evaluated and shown, but not notified.
+  std::vector<std::string> inhibited_by;
+  std::vector<std::string> silenced_by;
+  bool suppressed() const { return !inhibited_by.empty() || !silenced_by.empty(); }
 
   // Stable hash of the label set (hex), as Alertmanager uses for dedup.
   std::string fingerprint() const;

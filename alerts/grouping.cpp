@@ -14,6 +14,9 @@ bool is_resolved(const Alert& a) {
   return a.state == AlertState::Inactive && a.fired_at != TimePoint{};
 }
 
+// Firing and neither inhibited nor silenced: news for a receiver.
+bool notifiable(const Alert& a) { return alert_is_firing(a) && !a.suppressed(); }
+
 bool subset(const std::set<std::string>& a, const std::set<std::string>& b) {
   return std::includes(b.begin(), b.end(), a.begin(), a.end());
 }
@@ -69,50 +72,62 @@ std::string Grouper::group_key(const Labels& labels) const {
   return key + "}";
 }
 
-std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, TimePoint now) {
-  // Current alerts of this receiver, bucketed by group.
-  std::map<std::string, std::pair<Labels, std::map<std::string, Alert>>> buckets;
+Grouper::Buckets Grouper::bucket(const std::vector<Alert>& alerts) const {
+  Buckets buckets;
   for (const auto& a : alerts) {
     if (a.state == AlertState::Pending) continue;  // not an alert for receivers yet
     if (a.state == AlertState::Inactive && !is_resolved(a)) continue;
     if (!receiver_matches(receiver_, a)) continue;
+    // Suppressed alerts are bucketed too: they are still there (not
+    // resolved), only not to be announced.
     Labels gl = group_labels(a);
-    auto& bucket = buckets[group_key(gl)];
-    bucket.first = gl;
-    bucket.second[a.fingerprint()] = a;
+    auto& b = buckets[group_key(gl)];
+    b.labels = gl;
+    b.alerts[a.fingerprint()] = a;
   }
+  return buckets;
+}
 
-  for (auto& [key, bucket] : buckets) {
+void Grouper::open_groups(Buckets& buckets, TimePoint now) {
+  for (auto& [key, b] : buckets) {
     auto it = groups_.find(key);
     if (it == groups_.end()) {
-      bool any_firing = std::any_of(bucket.second.begin(), bucket.second.end(),
-                                    [](const auto& kv) { return alert_is_firing(kv.second); });
+      bool any_news = std::any_of(b.alerts.begin(), b.alerts.end(),
+                                  [](const auto& kv) { return notifiable(kv.second); });
       auto sent = sent_.find(key);
       bool was_notified = sent != sent_.end() && !sent->second.firing.empty();
-      // Only a firing alert (or the resolution of a notified one) starts a group.
-      if (!any_firing && !was_notified) continue;
+      // Only a firing, unsuppressed alert (or the resolution of a notified
+      // one) starts a group.
+      if (!any_news && !was_notified) continue;
       TimePoint next = now + receiver_.group_wait;
       // A group seen by an earlier run (cron `check`) keeps its timer.
       if (auto r = restored_flush_.find(key); r != restored_flush_.end())
         next = std::min(next, r->second);
-      it = groups_.emplace(key, Group{bucket.first, {}, next}).first;
+      it = groups_.emplace(key, Group{b.labels, {}, next}).first;
     }
-    Group& g = it->second;
-    for (auto& [fp, a] : bucket.second) g.alerts[fp] = std::move(a);
+    for (auto& [fp, a] : b.alerts) it->second.alerts[fp] = std::move(a);
   }
+  restored_flush_.clear();  // timers of groups that did not come back
+}
+
+void Grouper::resolve_vanished(const Buckets& buckets, TimePoint now) {
   // Alerts that vanished from the engine's list without a resolution count as
   // resolved now, so the receiver still learns that they ended.
   for (auto& [key, g] : groups_) {
-    auto bucket = buckets.find(key);
+    auto b = buckets.find(key);
     for (auto& [fp, a] : g.alerts) {
-      bool present = bucket != buckets.end() && bucket->second.second.count(fp);
+      bool present = b != buckets.end() && b->second.alerts.count(fp);
       if (!present && alert_is_firing(a)) {
         a.state = AlertState::Inactive;
         a.resolved_at = now;
+        a.inhibited_by.clear();
+        a.silenced_by.clear();
       }
     }
   }
+}
 
+void Grouper::drop_stale_sent(TimePoint now) {
   // Dedup state of groups that are gone (e.g. restored after a restart for
   // alerts that never came back) is dropped once it could not matter.
   for (auto it = sent_.begin(); it != sent_.end();) {
@@ -120,9 +135,9 @@ std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, T
                  (it->second.firing.empty() || now - it->second.at > receiver_.repeat_interval);
     it = stale ? sent_.erase(it) : std::next(it);
   }
+}
 
-  restored_flush_.clear();  // timers of groups that did not come back
-
+std::vector<DueNotification> Grouper::flush_due(TimePoint now) {
   std::vector<DueNotification> due;
   for (auto it = groups_.begin(); it != groups_.end();) {
     if (now < it->second.next_flush) {
@@ -140,16 +155,32 @@ std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, T
   return due;
 }
 
+std::vector<DueNotification> Grouper::update(const std::vector<Alert>& alerts, TimePoint now) {
+  Buckets buckets = bucket(alerts);
+  open_groups(buckets, now);
+  resolve_vanished(buckets, now);
+  drop_stale_sent(now);
+  return flush_due(now);
+}
+
 std::optional<DueNotification> Grouper::flush(const std::string& key, Group& g, TimePoint now) {
   g.next_flush = now + receiver_.group_interval;
   SentState& last = sent_[key];
-  std::set<std::string> firing, resolved;
+  // firing: what to announce as firing. held: announced earlier, suppressed
+  // now and still firing; it is neither repeated nor resolved (it did not
+  // end), but stays "announced" so that its end is reported and its return
+  // from suppression is not news.
+  std::set<std::string> firing, held, resolved;
   for (const auto& [fp, a] : g.alerts) {
-    if (alert_is_firing(a))
+    if (notifiable(a))
       firing.insert(fp);
-    else if (last.firing.count(fp))  // announce only the end of what was announced
+    else if (alert_is_firing(a)) {
+      if (last.firing.count(fp)) held.insert(fp);
+    } else if (last.firing.count(fp))  // announce only the end of what was announced
       resolved.insert(fp);
   }
+  std::set<std::string> announced = firing;
+  announced.insert(held.begin(), held.end());
 
   bool send = false;
   if (!firing.empty()) {
@@ -176,14 +207,14 @@ std::optional<DueNotification> Grouper::flush(const std::string& key, Group& g, 
     // Stable order for receivers: by label set, not by fingerprint.
     std::sort(d.notification.alerts.begin(), d.notification.alerts.end(),
               [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
-    d.sent.firing = firing;
+    d.sent.firing = announced;
     if (receiver_.send_resolved) d.sent.resolved = resolved;
     d.sent.at = now;
     last = d.sent;
     out = std::move(d);
   } else if (subset(firing, last.firing)) {
     // Quietly forget alerts that ended unannounced, so that a re-fire is news.
-    last.firing = firing;
+    last.firing = announced;
   }
 
   // Resolved alerts have been dealt with; the group lives while any fires.

@@ -3,7 +3,9 @@
 // appears, then on every group_interval tick when it changed, and again after
 // repeat_interval when it did not. Resolved alerts are announced only when
 // send_resolved; a group whose alerts all resolved is sent once (if
-// send_resolved) and forgotten. Pure logic with an injected clock: no I/O.
+// send_resolved) and forgotten. Suppressed (inhibited or silenced) firing
+// alerts are not announced, and an announced alert that becomes suppressed
+// is not reported resolved: it did not end. Pure logic with an injected clock: no I/O.
 #pragma once
 
 #include <map>
@@ -64,6 +66,19 @@ class Grouper {
     std::map<std::string, Alert> alerts;  // by fingerprint
     TimePoint next_flush{};
   };
+
+  struct Bucket {
+    Labels labels;
+    std::map<std::string, Alert> alerts;  // by fingerprint
+  };
+  using Buckets = std::map<std::string, Bucket>;  // by group key
+
+  // The steps of update(), in order.
+  Buckets bucket(const std::vector<Alert>& alerts) const;
+  void open_groups(Buckets& buckets, TimePoint now);
+  void resolve_vanished(const Buckets& buckets, TimePoint now);
+  void drop_stale_sent(TimePoint now);
+  std::vector<DueNotification> flush_due(TimePoint now);
 
   Labels group_labels(const Alert& alert) const;
   std::string group_key(const Labels& group_labels) const;

@@ -123,7 +123,9 @@ struct ReceiverConfig {
   std::string url;                   // secret: from url or url_file; never logged
   std::string url_file;
   bool send_resolved = true;
-  std::vector<std::string> group_by = {"alertname", "cluster"};
+  // One fault, one page: the alerts of one cluster travel together (a dead
+  // primary is PgNodeDown and PgNoPrimary in one notification).
+  std::vector<std::string> group_by = {"cluster"};
   Duration group_wait = Duration(10000);
   Duration group_interval = Duration(5 * 60 * 1000);
   Duration repeat_interval = Duration(4 * 3600 * 1000);
@@ -145,6 +147,18 @@ struct ReceiverConfig {
   std::string username;              // SMTP AUTH user; password from password_file
   std::string password_file;
   std::string password;              // loaded; secret
+  SourcePos pos;
+};
+
+// [[inhibit_rules]] (Alertmanager semantics): while an alert matching every
+// source matcher fires, alerts matching every target matcher whose `equal`
+// labels have the same values are not notified. Matchers are kept in
+// Alertmanager's string form ('severity=~"warning|info"'); the loader has
+// checked that they parse.
+struct InhibitRuleConfig {
+  std::vector<std::string> source_matchers;
+  std::vector<std::string> target_matchers;
+  std::vector<std::string> equal;
   SourcePos pos;
 };
 
@@ -208,6 +222,7 @@ struct Config {
   std::vector<QueryConfig> queries;
   std::vector<RuleConfig> rules;
   std::vector<ReceiverConfig> receivers;
+  std::vector<InhibitRuleConfig> inhibit_rules;
   AlertsConfig alerts;
   std::map<std::string, CheckSettings> checks;
 };

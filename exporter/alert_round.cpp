@@ -8,12 +8,12 @@
 namespace pgw {
 
 void run_alert_round(const std::vector<const SampleSource*>& inputs, RuleEngine& rules,
-                     Notifier* notifier, TimePoint now) {
+                     Notifier* notifier, TimePoint now, const Suppressor* suppressor) {
   std::vector<Sample> samples;
   for (const SampleSource* s : inputs) s->append_samples(samples);
   if (notifier) notifier->append_samples(samples);
   rules.evaluate(samples, now);
-  if (notifier) notifier->update(rules.alerts(), now);
+  if (notifier) notifier->update(suppressor ? suppressor->apply(rules.alerts(), now) : rules.alerts(), now);
 }
 
 namespace {

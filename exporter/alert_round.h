@@ -18,6 +18,7 @@
 
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
+#include "alerts/suppression.h"
 #include "core/duration.h"
 #include "core/sample_source.h"
 
@@ -26,8 +27,10 @@ namespace pgw {
 // Evaluates the rules on the samples of `inputs` (and `notifier`'s, when
 // given) at `now`, then hands the resulting alerts to `notifier`. Delivery
 // (network I/O) is the caller's: Notifier::deliver().
+// `suppressor` (optional) marks inhibited and silenced alerts, which the
+// notifier then does not announce.
 void run_alert_round(const std::vector<const SampleSource*>& inputs, RuleEngine& rules,
-                     Notifier* notifier, TimePoint now);
+                     Notifier* notifier, TimePoint now, const Suppressor* suppressor = nullptr);
 
 // The alert state file: RuleEngine::save_state()'s document,
 // {"version": 1, "rules": [...]}, written atomically with mode 0600.

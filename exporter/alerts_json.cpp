@@ -20,7 +20,12 @@ nlohmann::json alerts_to_json(std::vector<Alert> alerts) {
     nlohmann::json j = {{"labels", labels},
                         {"annotations", a.annotations},
                         {"state", alert_state_name(a.state)},
-                        {"activeAt", rfc3339_ms(a.active_at)}};
+                        {"activeAt", rfc3339_ms(a.active_at)},
+                        {"fingerprint", a.fingerprint()},
+                        // Inhibited or silenced: evaluated and shown, not notified.
+                        {"suppressed", a.suppressed()},
+                        {"inhibitedBy", a.inhibited_by},
+                        {"silencedBy", a.silenced_by}};
     // JSON has no NaN/Inf: send them as strings, as Prometheus does.
     if (std::isfinite(a.value)) j["value"] = a.value;
     else j["value"] = std::isnan(a.value) ? "NaN" : (a.value > 0 ? "+Inf" : "-Inf");

@@ -16,6 +16,7 @@
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
 #include "alerts/rule_history_file.h"
+#include "alerts/suppression.h"
 #include "core/durable_file.h"
 #include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
@@ -120,15 +121,17 @@ struct Outcome {
   const std::vector<std::shared_ptr<const CheckResult>>& results;
   const std::vector<Sample>& samples;  // the round's samples and build_info
   const RuleEngine& rules;
+  std::vector<Alert> active;           // active alerts, inhibition and silences applied
   std::vector<Alert> firing;           // firing, severity other than none
   int code = kOk;
 };
 
 // The firing alerts and the exit code they make.
 void judge(Outcome& o) {
-  for (const auto& a : o.rules.active_alerts()) {
+  for (const auto& a : o.active) {
     // Watchdog (severity none) always fires: it is a heartbeat, not a problem.
-    if (a.state != AlertState::Firing || a.severity() == "none") continue;
+    // Inhibited and silenced alerts are shown, not counted.
+    if (a.state != AlertState::Firing || a.severity() == "none" || a.suppressed()) continue;
     o.firing.push_back(a);
     o.code = std::max(o.code, severity_code(a.severity()));
   }
@@ -153,7 +156,7 @@ std::string render_json(const Outcome& o) {
                         {"value", std::isfinite(s.value) ? nlohmann::json(s.value) : nlohmann::json(num(s.value))}});
   }
   nlohmann::json j = {{"status", code_name(o.code)}, {"exit_code", o.code}, {"nodes", nodes},
-                      {"alerts", alerts_to_json(o.rules.active_alerts())}, {"samples", jsamples}};
+                      {"alerts", alerts_to_json(o.active)}, {"samples", jsamples}};
   return json_text(j, 2) + "\n";
 }
 
@@ -255,7 +258,11 @@ int run_check(const CheckOptions& opt) {
     notifier = std::make_unique<Notifier>(config, opt.state_file.empty() ? config.exporter.state_dir
                                                                          : opt.state_file + ".d");
   BuildInfoSource build_info;
-  run_alert_round({&store, &build_info}, rules, notifier.get(), std::chrono::system_clock::now());
+  // Silences come from `pgwarden silence` (state_dir/silences.json).
+  SilenceStore silences(silences_path(config));
+  Suppressor suppressor(config, &silences);
+  auto now = std::chrono::system_clock::now();
+  run_alert_round({&store, &build_info}, rules, notifier.get(), now, &suppressor);
   if (notifier) notifier->deliver(Deadline::in(std::chrono::seconds(10)));
   if (state_file) state_file->save(rules, /*force=*/true);
   if (history_file) history_file->save_from(rules, /*force=*/true);
@@ -268,7 +275,7 @@ int run_check(const CheckOptions& opt) {
     rules.append_samples(pushed);
     for (const auto& e : push_to_gateway(opt.push_url, pushed, Duration(10000))) std::cerr << e << "\n";
   }
-  Outcome outcome{config, results, samples, rules, {}, kOk};
+  Outcome outcome{config, results, samples, rules, suppressor.apply(rules.active_alerts(), now), {}, kOk};
   judge(outcome);
   // Error texts and labels are valid UTF-8 where they entered; this keeps the
   // nagios and text forms so even if one slipped through.

@@ -17,6 +17,8 @@
 #include "alerts/notifier.h"
 #include "alerts/rule_engine.h"
 #include "alerts/rule_history_file.h"
+#include "alerts/suppression.h"
+#include "exporter/alertmanager_api.h"
 #include "core/durable_file.h"
 #include "exporter/alert_round.h"
 #include "exporter/alerts_json.h"
@@ -36,6 +38,8 @@ namespace {
 struct Runtime {
   std::shared_ptr<const Config> config;
   std::unique_ptr<RuleEngine> rules;
+  std::unique_ptr<SilenceStore> silences;
+  std::unique_ptr<Suppressor> suppressor;  // inhibition + silences, before notifying
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<AlertStateFile> state_file;
@@ -68,6 +72,7 @@ class Service : public HttpBackend {
     setup_logging(config->exporter.log_level);
     std::string listen = options_.listen_override.empty() ? config->exporter.listen
                                                           : options_.listen_override;
+    listen_ = listen;
     start_runtime(config, AlertStateFile(alert_state_path(*config)).load());
 
     try {
@@ -98,7 +103,7 @@ class Service : public HttpBackend {
   HttpReply metrics() override {
     std::shared_lock lock(mu_);
     std::vector<const SampleSource*> others = {&build_info_, &internal_errors_};
-    if (rt_) others.insert(others.end(), {rt_->rules.get(), rt_->notifier.get()});
+    if (rt_) others.insert(others.end(), {rt_->rules.get(), rt_->notifier.get(), rt_->silences.get()});
     return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(store_, others)};
   }
 
@@ -113,7 +118,7 @@ class Service : public HttpBackend {
 
   HttpReply alerts() override {
     std::shared_lock lock(mu_);
-    nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(rt_->rules->active_alerts()) : nlohmann::json::array()}};
+    nlohmann::json j = {{"alerts", rt_ ? alerts_to_json(suppressed_active(*rt_)) : nlohmann::json::array()}};
     return {200, "application/json", json_text(j, 2) + "\n"};
   }
 
@@ -121,7 +126,24 @@ class Service : public HttpBackend {
     std::shared_lock lock(mu_);
     if (!rt_) return {503, "text/plain; charset=utf-8", "starting\n"};
     return {200, "text/html; charset=utf-8",
-            render_status_page(*rt_->config, store_.results(), rt_->rules->active_alerts())};
+            render_status_page(*rt_->config, store_.results(), suppressed_active(*rt_), rt_->silences->list())};
+  }
+
+  // The Alertmanager API v2 subset (amtool).
+  HttpReply handle(const HttpRequestInfo& request) override {
+    std::shared_lock lock(mu_);
+    if (!rt_) return {503, "application/json", "\"starting\"\n"};
+    Runtime& rt = *rt_;
+    if (auto refused = refuse_unauthenticated_write(request, listen_, !rt.config->exporter.basic_auth.empty()))
+      return *refused;
+    ApiContext ctx{*rt.config, *rt.silences,
+                   [&rt] { return rt.suppressor->apply(rt.rules->alerts(), std::chrono::system_clock::now()); },
+                   started_};
+    return handle_alertmanager_api(request, ctx);
+  }
+
+  static std::vector<Alert> suppressed_active(Runtime& rt) {
+    return rt.suppressor->apply(rt.rules->active_alerts(), std::chrono::system_clock::now());
   }
 
  private:
@@ -137,6 +159,9 @@ class Service : public HttpBackend {
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
     restore_alert_state(*rt->rules, alert_state);
+    rt->silences = std::make_unique<SilenceStore>(silences_path(*config));
+    if (!rt->silences->load_error().empty()) spdlog::error("{}", rt->silences->load_error());
+    rt->suppressor = std::make_unique<Suppressor>(*config, rt->silences.get());
     rt->state_file = std::make_unique<AlertStateFile>(alert_state_path(*config));
     rt->history_file = std::make_unique<RuleHistoryFile>(config->exporter.state_dir + "/rule_history.json");
     rt->history_file->load_into(*rt->rules);
@@ -214,7 +239,8 @@ class Service : public HttpBackend {
   // After each round: evaluate rules on everything measured, queue
   // notifications, persist alert state, wake delivery.
   void on_round(Runtime& rt) {
-    run_alert_round({&store_, &build_info_}, *rt.rules, rt.notifier.get(), std::chrono::system_clock::now());
+    run_alert_round({&store_, &build_info_}, *rt.rules, rt.notifier.get(), std::chrono::system_clock::now(),
+                    rt.suppressor.get());
     rt.state_file->save(*rt.rules, /*force=*/false);
     rt.history_file->save_from(*rt.rules);
     rounds_.completed();
@@ -251,6 +277,8 @@ class Service : public HttpBackend {
   }
 
   ServeOptions options_;
+  std::string listen_;
+  TimePoint started_ = std::chrono::system_clock::now();
   InternalErrorSource internal_errors_;
   RoundWatch rounds_;
   std::unique_ptr<HttpServer> http_;

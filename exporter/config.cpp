@@ -64,6 +64,7 @@ LoadResult load_document(const std::string& text, const std::string& name,
   read_queries(root, st, config.clusters, config.queries);
   read_rules(root, st, config.rules);
   read_receivers(root, st, config.receivers);
+  read_inhibit_rules(root, st, config.inhibit_rules);
   read_alerts(root, st, config.alerts);
   read_checks(root, st, config.checks);
   root.finish();

@@ -24,6 +24,7 @@ void read_queries(TableReader& root, LoadState& st, const std::vector<ClusterCon
 void read_rules(TableReader& root, LoadState& st, std::vector<RuleConfig>& out);
 void read_alerts(TableReader& root, LoadState& st, AlertsConfig& out);
 void read_receivers(TableReader& root, LoadState& st, std::vector<ReceiverConfig>& out);
+void read_inhibit_rules(TableReader& root, LoadState& st, std::vector<InhibitRuleConfig>& out);
 void read_checks(TableReader& root, LoadState& st, std::map<std::string, CheckSettings>& out);
 // Reports every key named "password", at any depth.
 void report_inline_passwords(const toml::node& node, const std::string& path, ErrorSink& sink);

@@ -13,6 +13,7 @@
 #include "exporter/config_loader.h"
 #include "exporter/logging.h"
 #include "exporter/cmd_serve.h"
+#include "exporter/cmd_silence.h"
 
 namespace {
 
@@ -78,6 +79,26 @@ int main(int argc, char** argv) {
   auto* rtest = rules->add_subcommand("test", "run promtool-format rule unit tests");
   rtest->add_option("files", test_files, "test files")->required();
 
+  pgw::SilenceOptions silence_opts;
+  auto* silence = app.add_subcommand("silence", "silences for `check` runs (serve has the API v2)");
+  silence->require_subcommand(1);
+  auto* sadd = silence->add_subcommand("add", "add a silence; prints its id");
+  sadd->add_option("matchers", silence_opts.args, "matchers, e.g. alertname=PgNodeDown 'node=~\"a.*\"'")->required();
+  sadd->add_option("-d,--duration", silence_opts.duration, "how long (default 1h)");
+  sadd->add_option("--start", silence_opts.start, "RFC 3339 start (default now)");
+  sadd->add_option("--end", silence_opts.end, "RFC 3339 end (instead of --duration)");
+  sadd->add_option("-a,--author", silence_opts.author, "createdBy (default $USER)");
+  sadd->add_option("--comment", silence_opts.comment, "why (required)");
+  auto* slist = silence->add_subcommand("list", "list silences (filter by matchers)");
+  slist->add_option("matchers", silence_opts.args, "only silences with these matchers");
+  slist->add_flag("--expired", silence_opts.expired, "include expired silences");
+  auto* sexpire = silence->add_subcommand("expire", "expire silences by id");
+  sexpire->add_option("ids", silence_opts.args, "silence ids")->required();
+  for (auto* sub : {sadd, slist, sexpire}) {
+    sub->add_option("-c,--config", silence_opts.config_path, "config file (its state_dir holds the silences)");
+    sub->add_flag("-q,--quiet", silence_opts.quiet, "ids only");
+  }
+
   app.add_subcommand("version", "print the version");
 
   // Bare options belong to serve: `pgwarden -c FILE` serves.
@@ -100,5 +121,9 @@ int main(int argc, char** argv) {
   if (*rtest) return pgw::run_rules_test(test_files);
   if (*check) return pgw::run_check(check_opts);
   if (*discover) return pgw::run_discover(discover_opts);
+  if (*silence) {
+    silence_opts.action = *sadd ? "add" : *slist ? "list" : "expire";
+    return pgw::run_silence(silence_opts);
+  }
   return pgw::run_serve(serve_opts);
 }

@@ -1,5 +1,8 @@
 #include "exporter/status_page.h"
 
+#include <algorithm>
+#include <ostream>
+
 #include "core/time_format.h"
 
 #include <cmath>
@@ -96,11 +99,48 @@ std::string badge(bool good, const std::string& text) {
   return std::string("<span class=\"b ") + (good ? "ok" : "bad") + "\">" + esc(text) + "</span>";
 }
 
+// " (inhibited by PgNodeDown alpha)" / " (silenced)" after an alert's state.
+std::string suppression_note(const Alert& a, const std::vector<Alert>& all) {
+  std::string note;
+  for (const auto& fp : a.inhibited_by) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const Alert& o) { return o.fingerprint() == fp; });
+    std::string by = it == all.end() ? fp : it->name() + (label_value(it->labels, "node").empty()
+                                                            ? "" : " " + label_value(it->labels, "node"));
+    note += (note.empty() ? "" : ", ") + by;
+  }
+  if (!note.empty()) note = " <span class=\"inhibited\">(inhibited by " + esc(note) + ")</span>";
+  if (!a.silenced_by.empty()) note += " <span class=\"silenced\">(silenced)</span>";
+  return note;
+}
+
+void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
+  auto now = std::chrono::system_clock::now();
+  std::vector<const Silence*> shown;
+  for (const auto& s : silences)
+    if (std::string(s.state(now)) != "expired") shown.push_back(&s);
+  h << "<h2>Silences</h2>";
+  if (shown.empty()) {
+    h << "<p id=\"no-silences\">No active or pending silences.</p>";
+    return;
+  }
+  h << "<table id=\"silences\"><tr><th>id</th><th>state</th><th>matchers</th><th>until</th><th>by</th>"
+       "<th>comment</th></tr>";
+  for (const auto* s : shown) {
+    std::string ms;
+    for (const auto& m : s->matchers) ms += (ms.empty() ? "" : ", ") + m.str();
+    h << "<tr><td>" << esc(s->id) << "</td><td>" << s->state(now) << "</td><td>" << esc(ms) << "</td><td>"
+      << rfc3339_ms(s->ends_at) << "</td><td>" << esc(s->created_by) << "</td><td>" << esc(s->comment)
+      << "</td></tr>";
+  }
+  h << "</table>";
+}
+
 }  // namespace
 
 std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
-                               const std::vector<Alert>& alerts) {
+                               const std::vector<Alert>& alerts,
+                               const std::vector<Silence>& silences) {
   const PageFacts facts(results);
   std::ostringstream h;
   h << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -153,12 +193,14 @@ std::string render_status_page(const Config& config,
     for (const auto& a : alerts) {
       auto summary = a.annotations.count("summary") ? a.annotations.at("summary") : "";
       h << "<tr><td>" << esc(a.name()) << "</td><td><span class=\"b " << esc(a.severity()) << "\">"
-        << esc(a.severity()) << "</span></td><td>" << alert_state_name(a.state) << "</td><td>"
+        << esc(a.severity()) << "</span></td><td>" << alert_state_name(a.state) << suppression_note(a, alerts)
+        << "</td><td>"
         << esc(label_value(a.labels, "node")) << "</td><td>" << esc(summary) << "</td><td>"
         << rfc3339_ms(a.active_at) << "</td></tr>";
     }
     h << "</table>";
   }
+  render_silences(h, silences);
   h << "<p><a href=\"/metrics\">metrics</a> &middot; <a href=\"/alerts\">alerts (JSON)</a></p></body></html>";
   return h.str();
 }

@@ -1,5 +1,6 @@
 // The human status page served at "/": nodes, roles, lag, slots, embedder,
-// failing checks and active alerts. Self-contained HTML (no external
+// failing checks, active alerts (inhibited and silenced ones marked) and
+// silences. Self-contained HTML (no external
 // assets) that refreshes itself.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "alerts/alert.h"
+#include "alerts/silence.h"
 #include "core/config.h"
 #include "exporter/snapshot_store.h"
 
@@ -17,6 +19,7 @@ namespace pgw {
 // linear in the number of samples.
 std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
-                               const std::vector<Alert>& alerts);
+                               const std::vector<Alert>& alerts,
+                               const std::vector<Silence>& silences = {});
 
 }  // namespace pgw

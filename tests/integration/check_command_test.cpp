@@ -325,7 +325,7 @@ TEST_F(CheckCommandTest, NotifyWithStateFileSendsOneFiringThenResolved) {
       "[alerts]\nfor = \"0s\"\n\n"
       "[[receivers]]\nname = \"ops\"\ntype = \"webhook\"\nurl = \"" + sink.url("/hook") + "\"\n"
       "send_resolved = true\ngroup_wait = \"0s\"\ngroup_interval = \"1s\"\nrepeat_interval = \"4h\"\n"
-      "match = { severity = \"critical\" }\n");
+      "match = { severity = \"critical\" }\ngroup_by = [\"alertname\", \"cluster\"]\n");
   std::string state = dir_ + "/check-state.json";
   std::string args = config_arg(cfg) + " --notify --state-file " + shell_quote(state);
 

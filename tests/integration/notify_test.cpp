@@ -67,6 +67,7 @@ class NotifyTest : public ::testing::Test {
     r.name = name;
     r.type = "webhook";
     r.url = sink_.url("/hook/" + kUrlToken);
+    r.group_by = {"alertname", "cluster"};  // the timelines below group per alert
     r.group_wait = 0ms;
     r.group_interval = 1s;
     r.repeat_interval = 1h;

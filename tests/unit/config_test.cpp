@@ -77,7 +77,7 @@ TEST(ConfigErrors, UnknownKeyWithHint) {
 TEST(ConfigErrors, UnknownTopLevelKeyListsValidKeys) {
   expect_error("scrape = 1\n",
                "bad.toml:1:1: scrape: unknown key (expected one of: exporter, clusters, queries, "
-               "rules, receivers, alerts, checks)");
+               "rules, receivers, inhibit_rules, alerts, checks)");
 }
 
 TEST(ConfigErrors, BadDuration) {
@@ -1013,7 +1013,7 @@ match = { severity = "critical" }   # optional
   EXPECT_EQ(ops.group_wait, Duration(10000));
   EXPECT_EQ(ops.repeat_interval, Duration(4LL * 3600 * 1000));
   EXPECT_EQ(ops.group_interval, Duration(5 * 60 * 1000));
-  EXPECT_EQ(ops.group_by, (std::vector<std::string>{"alertname", "cluster"}));
+  EXPECT_EQ(ops.group_by, (std::vector<std::string>{"cluster"}));
   EXPECT_EQ(ops.match, (std::map<std::string, std::string>{{"severity", "critical"}}));
 }
 

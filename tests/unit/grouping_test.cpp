@@ -35,6 +35,7 @@ ReceiverConfig receiver(bool send_resolved = true) {
   r.name = "ops";
   r.type = "webhook";
   r.send_resolved = send_resolved;
+  r.group_by = {"alertname", "cluster"};  // these timelines predate the [cluster] default
   r.group_wait = 10s;
   r.group_interval = 60s;
   r.repeat_interval = 600s;
@@ -272,6 +273,59 @@ TEST(Resend, PendingAlertsAreNotSent) {
   p.state = AlertState::Pending;
   p.fired_at = {};
   EXPECT_FALSE(t.update({p}, kT0).has_value());
+}
+
+// Inhibited or silenced: not announced, and an announced alert that becomes
+// suppressed is not resolved falsely; its real end is still announced.
+TEST(GroupingSuppressed, SuppressedAlertIsNotAnnouncedNorFalselyResolved) {
+  Grouper g(receiver(), "");
+  Alert lag = firing("PgReplicationLagHigh", "beta");
+  EXPECT_TRUE(g.update({lag}, kT0).empty());
+  ASSERT_EQ(g.update({lag}, kT0 + 10s).size(), 1u);  // announced
+  Alert muted = lag;
+  muted.inhibited_by = {"abc"};
+  // Suppressed while still firing: nothing at the next ticks (no "resolved").
+  EXPECT_TRUE(g.update({muted}, kT0 + 70s).empty());
+  EXPECT_TRUE(g.update({muted}, kT0 + 130s).empty());
+  // Back from suppression, still the same firing alert: not news.
+  EXPECT_TRUE(g.update({lag}, kT0 + 190s).empty());
+  // Suppressed again and then really resolved: the end is announced.
+  EXPECT_TRUE(g.update({muted}, kT0 + 250s).empty());
+  auto due = g.update({resolved(lag, kT0 + 300s)}, kT0 + 310s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"beta:resolved"});
+}
+
+TEST(GroupingSuppressed, AlertSuppressedFromTheStartIsNeverSentUntilUnsuppressed) {
+  Grouper g(receiver(), "");
+  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
+  check.inhibited_by = {"down"};
+  EXPECT_TRUE(g.update({check}, kT0).empty());
+  EXPECT_TRUE(g.update({check}, kT0 + 60s).empty());
+  EXPECT_EQ(g.group_count(), 0u);
+  // It ends while suppressed: nothing to say either.
+  EXPECT_TRUE(g.update({resolved(check, kT0 + 90s)}, kT0 + 100s).empty());
+  // The source resolves and the alert still fires: now it is news.
+  Alert open = firing("CheckFailing", "alpha", "aya", "warning");
+  EXPECT_TRUE(g.update({open}, kT0 + 200s).empty());
+  auto due = g.update({open}, kT0 + 210s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:firing"});
+}
+
+TEST(GroupingDefault, OneClusterIsOneGroup) {
+  ReceiverConfig r = receiver();
+  r.group_by = ReceiverConfig{}.group_by;
+  Grouper g(r, "");
+  Alert down = firing("PgNodeDown", "alpha");
+  Alert no_primary = firing("PgNoPrimary", "");
+  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
+  check.inhibited_by = {down.fingerprint()};
+  EXPECT_TRUE(g.update({down, no_primary, check}, kT0).empty());
+  auto due = g.update({down, no_primary, check}, kT0 + 10s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].notification.group_key, "ops:{cluster=\"aya\"}");
+  EXPECT_EQ(due[0].notification.alerts.size(), 2u);
 }
 
 }  // namespace
