@@ -1,5 +1,4 @@
 #include "alerts/backoff.h"
-#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>

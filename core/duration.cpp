@@ -1,5 +1,4 @@
 #include "core/duration.h"
-#include "core/duration_limit.h"
 
 #include <cctype>
 #include <cstdint>

@@ -17,4 +17,13 @@ std::optional<Duration> parse_duration(std::string_view text);
 // Formats the shortest Prometheus form: 90000ms -> "1m30s", 0 -> "0s".
 std::string format_duration(Duration d);
 
+// The bound on every duration pgwarden accepts (config, rules, Retry-After).
+// 100 years. Any time point plus or minus it stays far inside the clocks'
+// range (system_clock counts nanoseconds in 64 bits: about 292 years).
+inline constexpr Duration kMaxDuration = Duration(100LL * 365 * 24 * 3600 * 1000);
+
+// parse_duration() (which refuses the same), with the reason in `error`:
+// bad syntax, or "is longer than 100y (the longest duration accepted)".
+std::optional<Duration> parse_duration(std::string_view text, std::string* error);
+
 }  // namespace pgw

@@ -1,5 +1,4 @@
 #include "exporter/config_reader.h"
-#include "core/duration_limit.h"
 
 #include <algorithm>
 #include <cctype>

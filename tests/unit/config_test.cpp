@@ -586,7 +586,7 @@ to = ["a@example.com"]
 )",
                "bad.toml:5:1: receivers[0].to: unknown key (expected one of: name, type, url, "
                "url_file, send_resolved, group_by, group_wait, group_interval, repeat_interval, "
-               "timeout, match, hmac_secret_file, routing_key_file, ca_file)");
+               "timeout, outbox_max_age, match, hmac_secret_file, routing_key_file, ca_file)");
 }
 
 TEST(ConfigEmail, ExternalUrlIsAnHttpUrl) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "core/duration.h"
-#include "core/duration_limit.h"
 
 namespace pgw {
 namespace {

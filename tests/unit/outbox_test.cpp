@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/backoff.h"
-#include "core/duration_limit.h"
 #include "alerts/outbox.h"
 
 namespace pgw {

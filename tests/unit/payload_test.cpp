@@ -240,8 +240,11 @@ TEST(EmailPayload, SubjectNamesStatusAlertAndCluster) {
   EXPECT_EQ(m.find("SMTP-PASSWORD"), std::string::npos) << "the outbox copy holds no secret";
   // Headers end at the first empty line; the body has only CRLF line ends.
   EXPECT_NE(m.find("\r\n\r\n"), std::string::npos);
-  for (size_t i = 0; i < m.size(); ++i)
-    if (m[i] == '\n') ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '\n') {
+      ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+    }
+  }
 }
 
 TEST(EmailPayload, LabelsCannotInjectHeaders) {
