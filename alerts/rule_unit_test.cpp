@@ -235,7 +235,8 @@ class GroupRun {
         Alert a;
         for (const auto& p : labels)
           if (p.first != "__name__") a.labels.push_back(p);
-        for (const auto& [k, t] : r.labels) {
+        for (const auto& [name, t] : r.labels) {
+          const std::string& k = name;  // clang 14 cannot capture a structured binding
           std::string rendered = t.render(labels, value);
           auto it = std::find_if(a.labels.begin(), a.labels.end(), [&](const auto& p) { return p.first == k; });
           if (it != a.labels.end()) it->second = rendered;

@@ -45,10 +45,10 @@ Discovered discover(const std::string& args, const std::string& dir) {
   return d;
 }
 
-// The discovered config with state_dir in `dir`. Cluster-level
-// expected_standbys / expected_slots / sync_standbys (DESIGN.md) need a
-// loader that accepts them; until then the test comments them out, as a user
-// of this branch would.
+// The discovered config with state_dir in `dir`. `cluster_keys_supported`
+// says whether validate accepts cluster-level expected_standbys /
+// expected_slots / sync_standbys (DESIGN.md); the tests require it (a loader
+// without them would get them commented out here, and the tests fail).
 std::string runnable(std::string toml, const std::string& dir, bool& cluster_keys_supported) {
   toml = std::regex_replace(toml, std::regex("state_dir = \"[^\"]*\""), "state_dir = \"" + dir + "/state\"");
   toml = std::regex_replace(toml, std::regex("\ninterval = \"15s\""), "\ninterval = \"1s\"");
@@ -133,7 +133,7 @@ TEST_F(DiscoverFixtureTest, FromTheStandbyFindsPrimaryStandbyAndSlot) {
   EXPECT_NE(t.find("# TODO receivers"), std::string::npos) << t;
   bool cluster_keys = false;
   std::string toml = runnable(t, dir_, cluster_keys);
-  if (!cluster_keys) std::cout << "[ NOTE ] cluster-level expectations not accepted by this loader yet; commented out\n";
+  EXPECT_TRUE(cluster_keys) << "validate must accept the cluster-level expectations discover writes";
   expect_validates(toml, dir_);
   std::string primary_name = "node-" + std::to_string(pg_.primary_port());
   expect_healthy(toml, {primary_name, "beta"});
