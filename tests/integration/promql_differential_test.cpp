@@ -337,5 +337,5 @@ TEST(PromqlDifferential, SameResultsAsPrometheus) {
     regex_errors += theirs.error;
   }
   EXPECT_GE(regex_rows, 15);
-  EXPECT_EQ(regex_errors, 4);
+  EXPECT_EQ(regex_errors, 6);  // the four marked, and two more Prometheus 2.42 refuses (pgwarden agrees on each)
 }
