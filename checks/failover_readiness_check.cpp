@@ -99,7 +99,9 @@ class FailoverReadinessCheck : public Check {
     FailoverFacts f;
     f.replay_behind_bytes = replay_behind_bytes_;
 
-    std::set<std::string> sync_expected;
+    // Node-level sync_standbys (fixed topologies) and the cluster-level ones,
+    // which hold on whichever node is primary (checks/expectations.h).
+    std::set<std::string> sync_expected(cluster.sync_standbys.begin(), cluster.sync_standbys.end());
     std::vector<const NodeConfig*> members;
     std::string primary;
     for (const auto& n : cluster.nodes) {

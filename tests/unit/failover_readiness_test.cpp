@@ -197,15 +197,20 @@ std::optional<double> get(std::vector<Sample>& s, const std::string& name, const
   return std::nullopt;
 }
 
+// sync_standbys on the node (a fixed topology) or on the cluster (the
+// Patroni form, role auto); the verdict must read either.
+enum class SyncAt { Node, Cluster };
+
 struct Adapter {
   Config config;
   std::unique_ptr<Check> check;
-  Adapter() {
+  explicit Adapter(SyncAt sync_at = SyncAt::Node) {
     ClusterConfig c;
     c.name = "aya";
     NodeConfig alpha, beta;
     alpha.name = "alpha";
-    alpha.sync_standbys = {"beta"};
+    if (sync_at == SyncAt::Node) alpha.sync_standbys = {"beta"};
+    else c.sync_standbys = {"alpha", "beta"};
     beta.name = "beta";
     beta.role = Role::Standby;
     c.nodes = {alpha, beta};
@@ -309,6 +314,22 @@ TEST(FailoverReadinessCheck, StoppedStandbyUsesItsSlotForRpoBytes) {
   EXPECT_EQ(get(out, "pgwarden_cluster_failover_blocker", {{"standby", "beta"}, {"reason", "slot_inactive"}}), 1.0);
   EXPECT_EQ(get(out, "pgwarden_cluster_failover_blocker", {{"standby", "beta"}, {"reason", "sync_missing"}}), 1.0);
   EXPECT_EQ(get(out, "pgwarden_cluster_rpo_bytes", {{"standby", "beta"}}), 123456.0);
+}
+
+TEST(FailoverReadinessCheck, ClusterLevelSyncStandbysMakeAnAsyncStandbySyncMissing) {
+  for (SyncAt at : {SyncAt::Node, SyncAt::Cluster}) {
+    Adapter a(at);
+    auto in = healthy_samples();
+    // A second standby that is sync, so beta is blocked only because it is
+    // expected to be sync and is not.
+    for (auto& s : in)
+      if (s.name == "pgwarden_replication_sync") s.value = 0;
+    in.push_back(ns("pgwarden_replication_sync", "alpha", 1,
+                    {{"application_name", "gamma"}, {"client_addr", "127.0.0.2"}}));
+    auto out = a.run(in);
+    EXPECT_EQ(get(out, "pgwarden_cluster_failover_blocker", {{"standby", "beta"}, {"reason", "sync_missing"}}), 1.0)
+        << (at == SyncAt::Node ? "node-level" : "cluster-level") << " sync_standbys";
+  }
 }
 
 TEST(FailoverReadinessCheck, ReplayStandingStillWithWalWaitingIsNotReplaying) {
