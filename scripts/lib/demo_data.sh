@@ -4,9 +4,13 @@
 # the laptop's write queue with unsynced rows, and a backup file.
 # Sourced by scripts/demo; uses its ROOT and run_as_postgres.
 #
-#   data_primary PGDIR      schema + rows on the pgcluster in PGDIR; a WAL
-#                           switch so the archiver has archived something
-#   data_client PGDIR       the same schema plus write_queue on the client
+#   data_primary PGDIR      schema + rows on the pgcluster in PGDIR, the
+#                           documents table published; a WAL switch so the
+#                           archiver has archived something
+#   data_client PGDIR PORT  the same schema plus write_queue on the client,
+#                           whose documents table subscribes to the
+#                           primary's (on 127.0.0.1:PORT) by logical
+#                           replication
 #   data_backup PGDIR OUT   pg_dump of the primary, gzipped, into file OUT
 
 # The embedding column is real[]: there is no pgvector package for
@@ -31,15 +35,20 @@ data_primary() {  # PGDIR
   # has a value: without a limit PostgreSQL reports NULL).
   "$ROOT/scripts/pgcluster" psql "$1" -q <<SQL
 $DATA_SCHEMA_SQL
+CREATE PUBLICATION kb_documents FOR TABLE documents;
 ALTER SYSTEM SET max_slot_wal_keep_size = '1GB';
 SELECT pg_reload_conf();
 SELECT pg_switch_wal();
 SQL
 }
 
-data_client() {  # PGDIR
+data_client() {  # PGDIR PRIMARY_PORT
+  # The rows are already there (the same schema script): copy_data = false.
+  # The subscription's slot on alpha is a logical slot with a consumer.
   "$ROOT/scripts/pgcluster" psql "$1" -q <<SQL
 $DATA_SCHEMA_SQL
+CREATE SUBSCRIPTION kb_documents CONNECTION 'host=127.0.0.1 port=$2 user=postgres dbname=postgres'
+  PUBLICATION kb_documents WITH (copy_data = false);
 CREATE TABLE write_queue (id serial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),
                           synced boolean NOT NULL DEFAULT false, payload jsonb NOT NULL);
 INSERT INTO write_queue (created_at, synced, payload) VALUES
