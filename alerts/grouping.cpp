@@ -103,9 +103,18 @@ void Grouper::open_groups(Buckets& buckets, TimePoint now) {
       // A group seen by an earlier run (cron `check`) keeps its timer.
       if (auto r = restored_flush_.find(key); r != restored_flush_.end())
         next = std::min(next, r->second);
-      it = groups_.emplace(key, Group{b.labels, {}, next}).first;
+      it = groups_.emplace(key, Group{b.labels, {}, next, {}}).first;
     }
-    for (auto& [fp, a] : b.alerts) it->second.alerts[fp] = std::move(a);
+    Group& g = it->second;
+    for (auto& [fp, a] : b.alerts) {
+      auto prev = g.alerts.find(fp);
+      if (prev != g.alerts.end()) {
+        if (prev->second.suppressed() && alert_is_firing(prev->second) && notifiable(a)) g.released[fp] = now;
+        prev->second = std::move(a);
+      } else {
+        g.alerts.emplace(fp, std::move(a));
+      }
+    }
   }
   restored_flush_.clear();  // timers of groups that did not come back
 }
@@ -171,10 +180,14 @@ std::optional<DueNotification> Grouper::flush(const std::string& key, Group& g, 
   // end), but stays "announced" so that its end is reported and its return
   // from suppression is not news.
   std::set<std::string> firing, held, resolved;
+  for (auto it = g.released.begin(); it != g.released.end();) {
+    bool over = now >= it->second + receiver_.group_wait || !g.alerts.count(it->first);
+    it = over ? g.released.erase(it) : std::next(it);
+  }
   for (const auto& [fp, a] : g.alerts) {
-    if (notifiable(a))
+    if (notifiable(a) && !g.released.count(fp))
       firing.insert(fp);
-    else if (alert_is_firing(a)) {
+    else if (alert_is_firing(a)) {  // suppressed, or just left suppression
       if (last.firing.count(fp)) held.insert(fp);
     } else if (last.firing.count(fp))  // announce only the end of what was announced
       resolved.insert(fp);

@@ -5,7 +5,12 @@
 // send_resolved; a group whose alerts all resolved is sent once (if
 // send_resolved) and forgotten. Suppressed (inhibited or silenced) firing
 // alerts are not announced, and an announced alert that becomes suppressed
-// is not reported resolved: it did not end. Pure logic with an injected clock: no I/O.
+// is not reported resolved: it did not end. An alert that leaves suppression
+// while its group lives is held back one group_wait, as a new group would be:
+// when its source resolves, the alerts it inhibited usually end within a
+// round, and announcing them in that window would page for what already
+// ended (the source's resolution is the notification). Pure logic with an
+// injected clock: no I/O.
 #pragma once
 
 #include <map>
@@ -65,6 +70,8 @@ class Grouper {
     Labels labels;
     std::map<std::string, Alert> alerts;  // by fingerprint
     TimePoint next_flush{};
+    // Fingerprint -> when the alert left suppression (held one group_wait).
+    std::map<std::string, TimePoint> released;
   };
 
   struct Bucket {

@@ -313,6 +313,46 @@ TEST(GroupingSuppressed, AlertSuppressedFromTheStartIsNeverSentUntilUnsuppressed
   EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:firing"});
 }
 
+// The node comes back: PgNodeDown resolves while the CheckFailing it
+// inhibited still fires for a round. One notification (the resolution), not
+// a page for a check that ends a moment later.
+TEST(GroupingSuppressed, AlertLeavingSuppressionIsHeldOneGroupWait) {
+  ReceiverConfig r = receiver();
+  r.group_by = {"cluster"};
+  Grouper g(r, "");
+  Alert down = firing("PgNodeDown", "alpha");
+  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
+  check.inhibited_by = {down.fingerprint()};
+  EXPECT_TRUE(g.update({down, check}, kT0).empty());
+  ASSERT_EQ(g.update({down, check}, kT0 + 10s).size(), 1u);  // the page: PgNodeDown
+  // The node is up again at the next tick; the check still fails this round.
+  Alert open = firing("CheckFailing", "alpha", "aya", "warning");
+  auto due = g.update({resolved(down, kT0 + 65s), open}, kT0 + 70s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:resolved"});
+  EXPECT_EQ(label_value(due[0].notification.alerts[0].labels, "alertname"), "PgNodeDown");
+  // It ends a round later: nothing more to say.
+  EXPECT_TRUE(g.update({resolved(open, kT0 + 72s)}, kT0 + 130s).empty());
+}
+
+TEST(GroupingSuppressed, AlertStillFiringAfterTheHoldIsAnnounced) {
+  ReceiverConfig r = receiver();
+  r.group_by = {"cluster"};
+  Grouper g(r, "");
+  Alert down = firing("PgNodeDown", "alpha");
+  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
+  check.inhibited_by = {down.fingerprint()};
+  g.update({down, check}, kT0);
+  ASSERT_EQ(g.update({down, check}, kT0 + 10s).size(), 1u);
+  Alert open = firing("CheckFailing", "alpha", "aya", "warning");
+  ASSERT_EQ(g.update({resolved(down, kT0 + 65s), open}, kT0 + 70s).size(), 1u);
+  // A real, lasting failure of the check: announced at the next tick.
+  auto due = g.update({open}, kT0 + 130s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:firing"});
+  EXPECT_EQ(label_value(due[0].notification.alerts[0].labels, "alertname"), "CheckFailing");
+}
+
 TEST(GroupingDefault, OneClusterIsOneGroup) {
   ReceiverConfig r = receiver();
   r.group_by = ReceiverConfig{}.group_by;
