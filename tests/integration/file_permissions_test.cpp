@@ -1,7 +1,9 @@
 // pgwarden refuses a config file, or a secret file it names, that others may
 // read or write: every command, with the file, its mode and the fix in the
 // error, the contract's exit code for a config that cannot be loaded
-// (validate/serve/rules export 2, check 3), and nothing written.
+// (validate/serve/rules export 2, check 3), and nothing written. The same for
+// a state_dir every user may write (another user could plant its files);
+// and what a crash left in state_dir mid-write is removed at start.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -112,6 +114,45 @@ TEST_F(FilePermissionsTest, ReloadOfAConfigOthersCanReadIsRejected) {
                                std::chrono::seconds(30)))
       << proc.log_text();
   EXPECT_NE(proc.log_text().find("chmod o-rwx " + proc.config_path()), std::string::npos) << proc.log_text();
+  EXPECT_EQ(proc.get("/healthz").status, 200);
+}
+
+TEST_F(FilePermissionsTest, StateDirWritableByEveryUserIsRefused) {
+  const std::string state = dir_ + "/state";
+  ASSERT_TRUE(fs::create_directory(state));
+  ASSERT_EQ(::chmod(state.c_str(), 0777), 0);
+  const std::string message = "exporter.state_dir: \"" + state + "\" is writable by every user (mode 0777)";
+  auto r = test::run_pgwarden("validate -c " + shell_quote(config_));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(message), std::string::npos) << r.out;
+  r = test::run_pgwarden("serve -c " + shell_quote(config_) + " --listen 127.0.0.1:" +
+                         std::to_string(test::free_port()));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(message), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::is_empty(state)) << "serve wrote into a state_dir it refused";
+  // Not writable by others: accepted.
+  ASSERT_EQ(::chmod(state.c_str(), 0750), 0);
+  r = test::run_pgwarden("validate -c " + shell_quote(config_));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+// A crash between mkstemp and rename leaves NAME.tmp.XXXXXX (or an older
+// version's NAME.tmp) behind; serve removes those at start and nothing else.
+TEST_F(FilePermissionsTest, CrashLeftoversInStateDirAreRemovedAtStart) {
+  const std::string state = dir_ + "/state";
+  ASSERT_TRUE(fs::create_directory(state));
+  ASSERT_EQ(::chmod(state.c_str(), 0700), 0);
+  const std::vector<std::string> leftovers = {"alerts.json.tmp.Ab12Cd", "silences.json.tmp"};
+  for (const auto& f : leftovers) test::write_file(state + "/" + f, "{\"partial", true);
+  test::write_file(state + "/notes.tmp.txt", "not ours\n", true);  // looks close, is not a temp name
+  test::PgwardenProcess proc;
+  proc.start(test::read_file(config_));
+  ASSERT_TRUE(test::poll_until(
+      [&] { return proc.log_text().find("removed 2 temporary file(s)") != std::string::npos; },
+      std::chrono::seconds(20)))
+      << proc.log_text();
+  for (const auto& f : leftovers) EXPECT_FALSE(fs::exists(state + "/" + f)) << f;
+  EXPECT_TRUE(fs::exists(state + "/notes.tmp.txt"));
   EXPECT_EQ(proc.get("/healthz").status, 200);
 }
 
