@@ -1,4 +1,5 @@
 #include "alerts/rule_engine.h"
+#include "core/json_text.h"
 
 #include <cmath>
 #include <map>
@@ -241,6 +242,24 @@ nlohmann::json RuleEngine::save_state() const {
     rules.push_back({{"alert", rule.def.alert}, {"expr", rule.def.expr}, {"instances", std::move(inst)}});
   }
   return {{"version", 1}, {"rules", std::move(rules)}};
+}
+
+StateText RuleEngine::save_state_text() const {
+  std::lock_guard lock(impl_->mu);
+  StateText out;
+  out.significant("{\"rules\":[");
+  bool first = true;
+  for (const auto& rule : impl_->rules) {
+    if (rule.state.empty()) continue;
+    out.significant(first ? "{" : ",{");
+    first = false;
+    out.significant("\"alert\":" + json_text(nlohmann::json(rule.def.alert)) +
+                    ",\"expr\":" + json_text(nlohmann::json(rule.def.expr)) + ",\"instances\":");
+    rule.state.write(out);
+    out.significant("}");
+  }
+  out.significant("],\"version\":1}");
+  return out;
 }
 
 void RuleEngine::restore_state(const nlohmann::json& state) {

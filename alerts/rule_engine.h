@@ -12,6 +12,7 @@
 
 #include "alerts/alert.h"
 #include "alerts/rule_definition.h"
+#include "alerts/state_text.h"
 #include "core/config.h"
 #include "core/sample_source.h"
 
@@ -43,6 +44,9 @@ class RuleEngine : public SampleSource {
 
   // State for restart/cron persistence (pending timers, firing alerts).
   nlohmann::json save_state() const;
+  // The same as JSON text, written without a document, with the digest of
+  // its significant part (alerts/state_text.h).
+  StateText save_state_text() const;
   void restore_state(const nlohmann::json& state);
 
   // The samples range selectors and offsets keep (see rule_history.h),

@@ -1,5 +1,7 @@
 #include "alerts/rule_state.h"
 
+#include "core/json_text.h"
+
 #include <limits>
 #include <stdexcept>
 
@@ -112,6 +114,41 @@ nlohmann::json RuleState::save() const {
                    {"value", a.value}});
   }
   return out;
+}
+
+void RuleState::write(StateText& out) const {
+  // The same document as save(), keys in the order nlohmann writes them.
+  auto str = [](const std::string& v) { return json_text(nlohmann::json(v)); };
+  auto num = [](std::int64_t v) { return std::to_string(v); };
+  out.significant("[");
+  bool first = true;
+  for (const auto& [_, inst] : active_) {
+    const Alert& a = inst.alert;
+    out.significant(first ? "{\"activeAt\":" : ",{\"activeAt\":");
+    first = false;
+    out.significant(num(to_ms(a.active_at)));
+    out.significant(",\"annotations\":{");
+    bool k1 = true;
+    for (const auto& [k, v] : a.annotations) {
+      out.significant((k1 ? "" : ",") + str(k) + ":" + str(v));
+      k1 = false;
+    }
+    out.significant("},\"firedAt\":" + num(to_ms(a.fired_at)));
+    out.significant(",\"keepFiringSince\":" + num(to_ms(inst.keep_firing_since)) + ",\"labels\":{");
+    k1 = true;
+    for (const auto& [k, v] : a.labels) {
+      out.significant((k1 ? "" : ",") + str(k) + ":" + str(v));
+      k1 = false;
+    }
+    out.significant("}");
+    out.volatile_part(",\"lastEval\":" + num(to_ms(a.last_eval)));
+    out.significant(",\"resolvedAt\":" + num(to_ms(a.resolved_at)) + ",\"state\":" +
+                    str(alert_state_name(a.state)));
+    // JSON has no NaN or infinity: null, as nlohmann writes them.
+    out.volatile_part(",\"value\":" + json_text(nlohmann::json(a.value)));
+    out.significant("}");
+  }
+  out.significant("]");
 }
 
 void RuleState::restore(const nlohmann::json& instances) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert.h"
+#include "alerts/state_text.h"
 #include "core/duration.h"
 
 namespace pgw {
@@ -30,10 +31,13 @@ class RuleState {
   // `results` are this round's instances; their label sets must be distinct.
   void advance(std::vector<ReturnedAlert> results, TimePoint now, Duration hold, Duration keep_firing_for);
 
+  bool empty() const { return active_.empty(); }
   // Every tracked instance: pending, firing and recently resolved.
   std::vector<Alert> alerts() const;
 
   nlohmann::json save() const;
+  // save()'s array written as JSON text (alerts/state_text.h).
+  void write(StateText& out) const;
   // Replaces the instances; throws std::invalid_argument on malformed input
   // without changing anything.
   void restore(const nlohmann::json& instances);

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/durable_file.h"
-#include "core/json_text.h"
 
 namespace pgw {
 
@@ -15,20 +14,6 @@ void run_alert_round(const std::vector<const SampleSource*>& inputs, RuleEngine&
   rules.evaluate(samples, now);
   if (notifier) notifier->update(suppressor ? suppressor->apply(rules.alerts(), now) : rules.alerts(), now);
 }
-
-namespace {
-
-// The state without what changes on every round.
-std::string significant_state(nlohmann::json state) {
-  for (auto& rule : state["rules"])
-    for (auto& inst : rule["instances"]) {
-      inst.erase("lastEval");
-      inst.erase("value");
-    }
-  return json_text(state);
-}
-
-}  // namespace
 
 nlohmann::json AlertStateFile::load() const {
   std::string text;
@@ -50,21 +35,20 @@ void restore_alert_state(RuleEngine& rules, const nlohmann::json& state) {
 }
 
 std::string AlertStateFile::save(const RuleEngine& rules, bool force) {
-  nlohmann::json state = rules.save_state();
-  std::string text = json_text(state);
-  if (text == last_saved_) return "";
-  std::string significant = significant_state(std::move(state));
+  StateText state = rules.save_state_text();
+  const std::uint64_t digest = text_digest(state.text);
+  if (digest == last_digest_) return "";
   auto now = std::chrono::steady_clock::now();
-  if (!force && significant == last_saved_significant_ && now - last_saved_at_ < kRefresh) return "";
-  std::string err = write_file_atomically(path_, text, 0600);
+  if (!force && state.significant_digest == last_significant_digest_ && now - last_saved_at_ < kRefresh) return "";
+  std::string err = write_file_atomically(path_, state.text, 0600);
   if (!err.empty()) {
     if (err != last_error_) spdlog::warn("cannot save alert state: {}", err);
     last_error_ = err;
     return err;
   }
   last_error_.clear();
-  last_saved_ = std::move(text);
-  last_saved_significant_ = std::move(significant);
+  last_digest_ = digest;
+  last_significant_digest_ = state.significant_digest;
   last_saved_at_ = now;
   return "";
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,10 @@ class AlertStateFile {
 
  private:
   std::string path_;
-  std::string last_saved_;
-  std::string last_saved_significant_;  // last_saved_ without lastEval/value
+  // Digests of what was last written, not the text: at 1,000 nodes the
+  // state can be megabytes (alerts/state_text.h).
+  std::uint64_t last_digest_ = 0;
+  std::uint64_t last_significant_digest_ = 0;
   std::chrono::steady_clock::time_point last_saved_at_{};
   std::string last_error_;
 };

@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "alerts/rule_engine.h"
@@ -145,6 +147,43 @@ TEST(RuleEngine, SaveAndRestoreKeepsTimersAndDoesNotRefire) {
   EXPECT_TRUE(bad.alerts().empty());  // malformed state changes nothing
   bad.restore_state(nlohmann::json("garbage"));
   EXPECT_TRUE(bad.alerts().empty());
+}
+
+nlohmann::json reparsed(const nlohmann::json& j) { return nlohmann::json::parse(j.dump()); }
+
+// The state file is written as text without a document; it must be the
+// same document, and its significant digest must ignore lastEval and value
+// (which change every round) but nothing else.
+TEST(RuleEngine, StateTextIsTheSavedDocumentWithADigestOfWhatMatters) {
+  RuleConfig r = rule("LagHigh", "lag > 100", Duration(60s));
+  // Annotations are significant: these do not follow the value.
+  r.annotations["summary"] = "lag \"high\" on {{ $labels.node }}\n\u00e9";
+  RuleConfig other = rule("Other", "lag > 1000");
+  other.annotations["summary"] = "{{ $labels.node }}";
+  Config c = config_with({r, other});
+  RuleEngine e(c);
+  StateText empty = e.save_state_text();
+  EXPECT_EQ(nlohmann::json::parse(empty.text), reparsed(e.save_state()));
+
+  e.evaluate(lag(200, 2000), t0);
+  StateText first = e.save_state_text();
+  EXPECT_EQ(nlohmann::json::parse(first.text), reparsed(e.save_state())) << first.text;
+  EXPECT_NE(first.significant_digest, empty.significant_digest);
+
+  // Next round, the same alerts with other values: only lastEval and value moved.
+  e.evaluate(lag(300, 2500), t0 + 15s);
+  StateText second = e.save_state_text();
+  EXPECT_EQ(nlohmann::json::parse(second.text), reparsed(e.save_state()));
+  EXPECT_NE(second.text, first.text);
+  EXPECT_EQ(second.significant_digest, first.significant_digest);
+
+  // LagHigh turns firing: significant.
+  e.evaluate(lag(300, 2500), t0 + 60s);
+  EXPECT_NE(e.save_state_text().significant_digest, second.significant_digest);
+
+  // NaN has no JSON form: null, as the document writes it.
+  e.evaluate({Sample{"lag", {{"cluster", "c"}, {"node", "a"}}, std::nan("")}}, t0 + 75s);
+  EXPECT_EQ(nlohmann::json::parse(e.save_state_text().text), reparsed(e.save_state()));
 }
 
 TEST(RuleEngine, AppendSamplesCountsInstancesPerNameSeverityState) {
