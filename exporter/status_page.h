@@ -1,7 +1,7 @@
 // The human status page served at "/": nodes, roles, lag, slots, embedder,
-// failing checks, active alerts (inhibited and silenced ones marked) and
-// silences. Self-contained HTML (no external
-// assets) that refreshes itself.
+// failing checks, active alerts (inhibited and silenced ones marked),
+// silences, and each standby's lag over the last hour as inline SVG graphs.
+// Self-contained HTML (no script, no external assets) that refreshes itself.
 #pragma once
 
 #include <memory>
@@ -9,17 +9,29 @@
 #include <vector>
 
 #include "alerts/alert.h"
+#include "alerts/history_snapshot.h"
 #include "alerts/silence.h"
 #include "core/config.h"
 #include "exporter/snapshot_store.h"
 
 namespace pgw {
 
+// The series the lag graphs draw, as range selectors whose range is the
+// window drawn: `serve` gives them to the rule engine as display needs
+// (RuleEngine::keep_for_display), so the history keeps them even when no
+// rule needs them. Bytes: pgwarden_cluster_lag_bytes (primary's LSN minus
+// the standby's replay LSN, measured across nodes: it goes on growing while
+// the standby's stream is down). Seconds: the primary's
+// pgwarden_replication_lag_seconds{stage="replay"}, by application_name.
+const std::vector<std::string>& status_page_history_selectors();
+
 // Reads the store's immutable results without copying their samples, once:
-// linear in the number of samples.
+// linear in the number of samples. `lag_history`: the engine's published
+// display history (RuleEngine::display_history()); null draws no graphs.
 std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
                                const std::vector<Alert>& alerts,
-                               const std::vector<Silence>& silences = {});
+                               const std::vector<Silence>& silences = {},
+                               const HistorySnapshot* lag_history = nullptr);
 
 }  // namespace pgw
