@@ -19,9 +19,4 @@ std::string failover_verdict_line(const std::vector<Sample>& samples, const std:
 std::string failover_verdict_line(const std::vector<std::shared_ptr<const CheckResult>>& results,
                                   const std::string& cluster);
 
-// "0 s", "45 s", "12 min", "3 h 5 min", "4 d".
-std::string duration_words(double seconds);
-// "0 B", "512 B", "1.5 MiB".
-std::string bytes_words(double bytes);
-
 }  // namespace pgw

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "core/utf8.h"
+#include "exporter/human_units.h"
 
 namespace pgw {
 namespace {
@@ -29,27 +29,18 @@ std::string coord(double v) { return fmt("%.1f", v); }
 std::string human_value(double v, SparkUnit unit) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return unit == SparkUnit::Bytes ? "0 B" : "0 s";
-  struct Unit {
-    const char* name;
-    double size;   // in base units
-    double limit;  // shown in the next unit from this many on
-  };
-  static const Unit bytes[] = {{"B", 1, 1000},     {"kB", 1e3, 1000},  {"MB", 1e6, 1000},
-                               {"GB", 1e9, 1000},  {"TB", 1e12, 1000}, {"PB", 1e15, 1000},
-                               {"EB", 1e18, 1000}, {"ZB", 1e21, 1000}, {"YB", 1e24, HUGE_VAL}};
-  static const Unit seconds[] = {
-      {"ms", 1e-3, 1000}, {"s", 1, 60}, {"min", 60, 60}, {"h", 3600, 24}, {"d", 86400, HUGE_VAL}};
-  const std::string sign = v < 0 ? "-" : "";
   const double a = std::fabs(v);
-  const Unit* u = unit == SparkUnit::Bytes ? bytes : seconds;
-  const size_t n = unit == SparkUnit::Bytes ? std::size(bytes) : std::size(seconds);
-  // The first unit whose rounded figure stays under its limit ("999 ms",
-  // then "1 s"; never "1e+03 ms"). Whole bytes have no decimals.
-  for (size_t i = 0;; ++i) {
-    std::string figure = fmt(u[i].size == 1 && unit == SparkUnit::Bytes ? "%.0f" : "%.3g", a / u[i].size);
-    if (i + 1 == n || std::strtod(figure.c_str(), nullptr) < u[i].limit) return sign + figure + " " + u[i].name;
-  }
+  // The page's own words (exporter/human_units.h) where they are defined
+  // well; beyond (absurd sizes) a plain exponent.
+  if (unit == SparkUnit::Bytes) return a < 1e15 ? bytes_words(v) : fmt("%.3g B", v);
+  if (v == 0) return "0 s";
+  const std::string sign = v < 0 ? "-" : "";
+  // Sub-minute lag keeps its precision ("3.2 ms", "4.25 s"): duration_words
+  // counts whole seconds, and a replay lag often lives in milliseconds.
+  if (a < 0.9995) return sign + fmt("%.3g", a * 1000) + " ms";
+  if (a < 59.95) return sign + fmt("%.3g", a) + " s";
+  if (a < 1e9) return sign + duration_words(a);
+  return sign + fmt("%.3g", a / 86400) + " d";
 }
 
 std::string xml_escape(std::string_view in) {
@@ -161,7 +152,11 @@ std::string render_sparkline(const Sparkline& s) {
     text(kLegendX, (kPlotTop + kPlotBottom) / 2 + 3, "start", "last", "last " + human_value(last, s.unit));
     text(kLegendX, kPlotBottom, "start", "min", "min " + human_value(lo, s.unit));
   }
-  text(kPlotLeft, kHeight - 2, "start", "from", "-" + human_value(window / 1000, SparkUnit::Seconds));
+  const std::int64_t w = s.to_ms - s.from_ms;
+  const std::string span = w > 0 && w % 3600000 == 0 ? std::to_string(w / 3600000) + " h"
+                           : w > 0 && w % 60000 == 0 ? std::to_string(w / 60000) + " min"
+                                                     : human_value(window / 1000, SparkUnit::Seconds);
+  text(kPlotLeft, kHeight - 2, "start", "from", "-" + span);
   text(kPlotRight, kHeight - 2, "end", "to", "now");
   o += "</g></svg>";
   return o;

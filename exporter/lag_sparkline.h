@@ -31,8 +31,9 @@ struct Sparkline {
 // NaN and ±Inf values are not drawn and break the line.
 std::string render_sparkline(const Sparkline& s);
 
-// "0 B", "512 B", "1.5 kB", "12.3 MB" (decimal units) or "3 ms", "4.2 s",
-// "2.5 min", "1.2 h", "3.0 d"; "NaN", "+Inf", "-Inf" as such.
+// The status page's words (exporter/human_units.h): "512 B", "1.5 MiB";
+// "12 min", "3 h 5 min"; below a minute with its precision ("3.2 ms",
+// "4.25 s"). "NaN", "+Inf", "-Inf" as such; a sign where negative.
 std::string human_value(double v, SparkUnit unit);
 
 // Text for XML character data or a quoted attribute value: & < > " '

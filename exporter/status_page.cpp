@@ -14,6 +14,7 @@
 
 #include "exporter/alerts_json.h"
 #include "exporter/failover_verdict.h"
+#include "exporter/human_units.h"
 #include "exporter/lag_sparkline.h"
 
 namespace pgw {
@@ -32,18 +33,6 @@ std::string esc(const std::string& s) {
     }
   }
   return o;
-}
-
-std::string bytes(double v) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (std::fabs(v) >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-  return buf;
 }
 
 // The few facts the page shows, gathered in one pass over the store's
@@ -259,7 +248,7 @@ std::string render_status_page(const Config& config,
       h << "<tr class=\"node\" data-node=\"" << esc(node.name) << "\"><td>" << esc(node.name) << "</td><td>"
         << role_name(node.role) << "</td><td class=\"role\">" << actual << "</td><td>"
         << (up ? badge(*up == 1, *up == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
-        << (lag ? bytes(*lag) : "&ndash;") << "</td><td>"
+        << (lag ? bytes_words(*lag) : "&ndash;") << "</td><td>"
         << (emb ? badge(*emb == 1, *emb == 1 ? "up" : "down") : "&ndash;") << "</td><td>"
         << (failing.empty() ? "none" : esc(failing)) << "</td></tr>";
     }
@@ -270,7 +259,7 @@ std::string render_status_page(const Config& config,
         const double* ret = PageFacts::get(facts.retained, std::make_tuple(cluster.name, s.node, s.slot));
         h << "<tr><td>" << esc(s.node) << "</td><td>" << esc(s.slot) << "</td><td>"
           << badge(s.active == 1, s.active == 1 ? "active" : "inactive") << "</td><td>"
-          << (ret ? bytes(*ret) : "&ndash;") << "</td></tr>";
+          << (ret ? bytes_words(*ret) : "&ndash;") << "</td></tr>";
       }
       h << "</table>";
     }

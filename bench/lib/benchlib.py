@@ -227,6 +227,17 @@ def pss_kb(pid):
     return 0
 
 
+def private_kb(pid):
+    """Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: the memory
+    only this process holds (shared library pages and the like excluded)."""
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total
+
+
 def backends(postmasters, role):
     """PIDs of the PostgreSQL backends of `role` under the given postmasters
     (their process title is "postgres: ROLE DB HOST(PORT) STATE")."""

@@ -14,7 +14,7 @@
 
 #include "tests/fixtures/e2e_support.h"
 #include "tests/fixtures/exposition.h"
-#include "tests/fixtures/discover_patroni_lab.h"
+#include "tests/fixtures/patroni_lab.h"
 #include "tests/fixtures/pg_cluster.h"
 #include "tests/fixtures/pgwarden_process.h"
 #include "tests/fixtures/test_util.h"
@@ -22,9 +22,6 @@
 
 namespace pgw::test {
 namespace {
-
-using discover_lab::have_patroni_tools;
-using discover_lab::PatroniLab;
 
 using namespace std::chrono_literals;
 
@@ -177,13 +174,13 @@ TEST(DiscoverPatroni, EveryMemberAutoWithItsRestApi) {
     PatroniLab lab;
     lab.start_patroni(0);
     lab.start_patroni(1);
-    lab.wait_healthy();
+    ASSERT_TRUE(poll_until([&] { return lab.all_running(); }, 90s, 250ms)) << "see " << lab.dir();
     setenv("PGUSER", "postgres", 1);  // the lab trusts postgres from 127.0.0.1
     Discovered d = discover("--patroni " + lab.rest_url(0), dir);
     unsetenv("PGUSER");
     ASSERT_EQ(d.exit_code, 0) << d.err;
     const std::string& t = d.toml;
-    EXPECT_NE(t.find(std::string("name = \"") + PatroniLab::kScope + "\""), std::string::npos) << t;
+    EXPECT_NE(t.find("name = \"" + PatroniLabOptions{}.scope + "\""), std::string::npos) << t;
     for (int i = 0; i < 2; ++i) {
       EXPECT_NE(t.find("name = \"n" + std::to_string(i) + "\"\nrole = \"auto\""), std::string::npos) << t;
       EXPECT_NE(t.find("patroni = { url = \"" + lab.rest_url(i) + "\" }"), std::string::npos) << t;

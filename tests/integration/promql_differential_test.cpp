@@ -2,11 +2,6 @@
 // (Debian's /usr/bin/prometheus) and fed to pgwarden's evaluator; every
 // expression must give the same label sets and values (NaN == NaN), or both
 // must fail.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <cmath>
 #include <cstdio>
 
@@ -17,9 +12,8 @@
 #include "alerts/promql_eval.h"
 #include "alerts/promql_parser.h"
 #include "core/http_client.h"
+#include "tests/fixtures/promql_outcome.h"
 #include "tests/fixtures/test_util.h"
-
-extern char** environ;
 
 using namespace pgw;
 using namespace std::chrono_literals;
@@ -114,35 +108,6 @@ const std::vector<std::string> kExpressions = {
 };
 
 // Runs a program, output to a log file; killed (and reaped) on destruction.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Process() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status;
-    if (!test::poll_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 10s)) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
-  }
-  bool started() const { return pid_ > 0; }
-  bool running() const { int st; return pid_ > 0 && waitpid(pid_, &st, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-};
-
 class ExpositionHandler : public CivetHandler {
  public:
   bool handleGet(CivetServer*, struct mg_connection* conn) override {
@@ -154,97 +119,21 @@ class ExpositionHandler : public CivetHandler {
   }
 };
 
-using Row = std::pair<std::string, double>;  // labels rendered, value
+using test::PromOutcome;
+using test::describe;
 
-bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
-
-std::string render(const Labels& l) {
-  std::string s = "{";
-  for (const auto& [k, v] : l) s += k + "=\"" + v + "\",";
-  return s + "}";
-}
-
-struct Outcome {
-  bool error = false;
-  std::string message;
-  bool scalar = false;
-  std::vector<Row> rows;
-};
-
-std::string describe(const Outcome& o) {
-  if (o.error) return "error: " + o.message;
-  std::string s = o.scalar ? "scalar " : "vector ";
-  for (const auto& [l, v] : o.rows) s += l + " " + std::to_string(v) + "; ";
-  return s;
-}
-
-bool same(const Outcome& a, const Outcome& b) {
-  if (a.error || b.error) return a.error == b.error;
-  if (a.scalar != b.scalar || a.rows.size() != b.rows.size()) return false;
-  for (size_t i = 0; i < a.rows.size(); ++i)
-    if (a.rows[i].first != b.rows[i].first || !same_value(a.rows[i].second, b.rows[i].second)) return false;
-  return true;
-}
-
-Outcome pgwarden_eval(const std::string& expr, const promql::SeriesSet& in, double t) {
-  Outcome o;
+PromOutcome pgwarden_eval(const std::string& expr, const promql::SeriesSet& in, double t) {
+  PromOutcome o;
   try {
     promql::Value v = promql::evaluate(*promql::parse(expr), in, t);
     o.scalar = v.type == promql::ValueType::Scalar;
     if (o.scalar) o.rows.emplace_back("", v.scalar);
-    for (const auto& s : v.vector) o.rows.emplace_back(render(s.labels), s.value);
+    for (const auto& s : v.vector) o.rows.emplace_back(test::render_labels(s.labels), s.value);
   } catch (const std::exception& e) {
     o.error = true;
     o.message = e.what();
   }
-  std::sort(o.rows.begin(), o.rows.end(), [](const Row& a, const Row& b) { return a.first < b.first; });
-  return o;
-}
-
-std::string url_encode(const std::string& s) {
-  std::string out;
-  char buf[4];
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-nlohmann::json query(int port, const std::string& expr, const std::string& time) {
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query?query=" + url_encode(expr);
-  if (!time.empty()) url += "&time=" + time;
-  HttpResponse r = http_get(url, Duration(10000));
-  if (r.status == 0) throw std::runtime_error("no response: " + r.error);
-  return nlohmann::json::parse(r.body);
-}
-
-Outcome prometheus_eval(int port, const std::string& expr, const std::string& time) {
-  Outcome o;
-  nlohmann::json j = query(port, expr, time);
-  if (j.value("status", "") != "success") {
-    o.error = true;
-    o.message = j.value("error", "?");
-    return o;
-  }
-  const auto& data = j["data"];
-  auto num = [](const nlohmann::json& v) { return std::strtod(v[1].get<std::string>().c_str(), nullptr); };
-  if (data["resultType"] == "scalar") {
-    o.scalar = true;
-    o.rows.emplace_back("", num(data["result"]));
-    return o;
-  }
-  for (const auto& s : data["result"]) {
-    Labels l;
-    for (const auto& [k, v] : s["metric"].items()) l.emplace_back(k, v.get<std::string>());
-    normalize(l);
-    o.rows.emplace_back(render(l), num(s["value"]));
-  }
-  std::sort(o.rows.begin(), o.rows.end(), [](const Row& a, const Row& b) { return a.first < b.first; });
+  test::sort_rows(o);
   return o;
 }
 
@@ -278,31 +167,31 @@ TEST(PromqlDifferential, SameResultsAsPrometheus) {
                    "scrape_configs:\n  - job_name: fixed\n    honor_labels: true\n"
                    "    static_configs:\n      - targets: ['127.0.0.1:" + std::to_string(target_port) + "']\n"
                    "    metric_relabel_configs:\n      - action: labeldrop\n        regex: 'instance|job'\n");
-  Process prom({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+  test::ScopedChild prom({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
                 "--storage.tsdb.path=" + dir + "/data", "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
                 "--log.level=warn"},
                dir + "/prometheus.log");
   ASSERT_TRUE(prom.started());
   bool ready = test::poll_until(
       [&] {
-        auto j = query(prom_port, "count({__name__=~\"t_.+\"})", "");
-        return j["data"]["result"].size() == 1 &&
-               std::stoi(j["data"]["result"][0]["value"][1].get<std::string>()) == kSeries;
+        auto n = test::prometheus_instant_query(prom_port, "count({__name__=~\"t_.+\"})", "");
+        return n.rows.size() == 1 && n.rows[0].second == kSeries;
       },
       60s, 200ms);
   ASSERT_TRUE(ready) << "Prometheus did not ingest the samples; log:\n" << test::read_file(dir + "/prometheus.log");
 
   // Evaluate at the timestamp of the latest scrape, so both see the same samples.
-  auto ts = query(prom_port, "timestamp(t_size{node=\"a\"})", "");
-  std::string time = ts["data"]["result"][0]["value"][1].get<std::string>();
+  auto ts = test::prometheus_instant_query(prom_port, "timestamp(t_size{node=\"a\"})", "");
+  ASSERT_EQ(ts.rows.size(), 1u) << describe(ts);
+  std::string time = test::prometheus_time(std::llround(ts.rows[0].second * 1000));
   double t = std::strtod(time.c_str(), nullptr);
 
   promql::SeriesSet input(fixture_samples());
   int compared = 0, with_rows = 0, errors = 0;
   for (const auto& expr : kExpressions) {
-    Outcome ours = pgwarden_eval(expr, input, t);
-    Outcome theirs = prometheus_eval(prom_port, expr, time);
-    EXPECT_TRUE(same(ours, theirs)) << "expr: " << expr << "\n  pgwarden:   " << describe(ours)
+    PromOutcome ours = pgwarden_eval(expr, input, t);
+    PromOutcome theirs = test::prometheus_instant_query(prom_port, expr, time);
+    EXPECT_TRUE(test::same_outcome(ours, theirs)) << "expr: " << expr << "\n  pgwarden:   " << describe(ours)
                                     << "\n  prometheus: " << describe(theirs);
     ++compared;
     with_rows += !theirs.rows.empty();
@@ -329,9 +218,9 @@ TEST(PromqlDifferential, SameResultsAsPrometheus) {
   };
   int regex_rows = 0, regex_errors = 0;
   for (const auto& expr : regex_cases) {
-    Outcome ours = pgwarden_eval(expr, input, t);
-    Outcome theirs = prometheus_eval(prom_port, expr, time);
-    EXPECT_TRUE(same(ours, theirs)) << "expr: " << expr << "\n  pgwarden:   " << describe(ours)
+    PromOutcome ours = pgwarden_eval(expr, input, t);
+    PromOutcome theirs = test::prometheus_instant_query(prom_port, expr, time);
+    EXPECT_TRUE(test::same_outcome(ours, theirs)) << "expr: " << expr << "\n  pgwarden:   " << describe(ours)
                                     << "\n  prometheus: " << describe(theirs);
     regex_rows += !theirs.rows.empty();
     regex_errors += theirs.error;

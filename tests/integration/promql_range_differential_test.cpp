@@ -3,11 +3,6 @@
 // tsdb create-blocks-from openmetrics) and stored in pgwarden's history;
 // both evaluate the same expressions at the same fixed times. Label sets
 // must be identical and values equal within 1e-9 relative (NaN == NaN).
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,9 +15,8 @@
 #include "alerts/promql_history.h"
 #include "alerts/promql_parser.h"
 #include "core/http_client.h"
+#include "tests/fixtures/promql_outcome.h"
 #include "tests/fixtures/test_util.h"
-
-extern char** environ;
 
 using namespace pgw;
 using namespace std::chrono_literals;
@@ -101,13 +95,6 @@ std::vector<RawSeries> fixture(std::int64_t base) {
   return out;
 }
 
-std::string fmt_value(double v) {
-  if (std::isnan(v)) return "NaN";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 std::string openmetrics(const std::vector<RawSeries>& all) {
   std::map<std::string, std::vector<const RawSeries*>> by_name;  // one family block each
   for (const auto& r : all) by_name[r.name].push_back(&r);
@@ -120,7 +107,7 @@ std::string openmetrics(const std::vector<RawSeries>& all) {
           out += (i ? "," : "") + r->labels[i].first + "=\"" + r->labels[i].second + "\"";
         char ts[64];
         std::snprintf(ts, sizeof ts, "%lld.%03lld", static_cast<long long>(p.t / 1000), static_cast<long long>(p.t % 1000));
-        out += "} " + fmt_value(p.v) + " " + ts + "\n";
+        out += "} " + test::format_value(p.v) + " " + ts + "\n";
       }
   }
   return out + "# EOF\n";
@@ -171,141 +158,26 @@ const std::vector<std::string> kExpressions = {
     "rate(r_total[5m]) > 0.5 and on(node) max_over_time(g[5m]) > 0",
 };
 
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Process() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status;
-    if (!test::poll_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 10s)) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
-  }
-  bool started() const { return pid_ > 0; }
+using test::PromOutcome;
+using test::describe;
 
- private:
-  pid_t pid_ = -1;
-};
-
-using Row = std::pair<std::string, double>;
-
-std::string render(const Labels& l) {
-  std::string s = "{";
-  for (const auto& [k, v] : l) s += k + "=\"" + v + "\",";
-  return s + "}";
-}
-
-struct Outcome {
-  bool error = false;
-  std::string message;
-  std::vector<Row> rows;
-};
-
-std::string describe(const Outcome& o) {
-  if (o.error) return "error: " + o.message;
-  std::string s;
-  for (const auto& [l, v] : o.rows) s += l + " " + fmt_value(v) + "; ";
-  return s.empty() ? "(empty)" : s;
-}
-
-bool close_enough(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  if (a == b) return true;
-  return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
-}
-
-bool same(const Outcome& a, const Outcome& b) {
-  if (a.error || b.error) return a.error == b.error;
-  if (a.rows.size() != b.rows.size()) return false;
-  for (size_t i = 0; i < a.rows.size(); ++i)
-    if (a.rows[i].first != b.rows[i].first || !close_enough(a.rows[i].second, b.rows[i].second)) return false;
-  return true;
-}
-
-void sort_rows(Outcome& o) {
-  std::sort(o.rows.begin(), o.rows.end(), [](const Row& a, const Row& b) { return a.first < b.first; });
-}
-
-Outcome pgwarden_eval(const std::string& expr, const promql::History& history, std::int64_t t_ms) {
-  Outcome o;
+PromOutcome pgwarden_eval(const std::string& expr, const promql::History& history, std::int64_t t_ms) {
+  PromOutcome o;
   try {
     promql::SeriesSet none(std::vector<Sample>{});
     promql::EvalOptions opt;
     opt.history = &history;
     opt.instants_from_history = true;
     promql::Value v = promql::evaluate(*promql::parse(expr), none, opt, static_cast<double>(t_ms) / 1000);
-    if (v.type == promql::ValueType::Scalar) o.rows.emplace_back("", v.scalar);
-    for (const auto& s : v.vector) o.rows.emplace_back(render(s.labels), s.value);
+    o.scalar = v.type == promql::ValueType::Scalar;
+    if (o.scalar) o.rows.emplace_back("", v.scalar);
+    for (const auto& s : v.vector) o.rows.emplace_back(test::render_labels(s.labels), s.value);
   } catch (const std::exception& e) {
     o.error = true;
     o.message = e.what();
   }
-  sort_rows(o);
+  test::sort_rows(o);
   return o;
-}
-
-std::string url_encode(const std::string& s) {
-  std::string out;
-  char buf[4];
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-nlohmann::json query(int port, const std::string& expr, const std::string& time) {
-  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query?query=" + url_encode(expr);
-  if (!time.empty()) url += "&time=" + time;
-  HttpResponse r = http_get(url, Duration(10000));
-  if (r.status == 0) throw std::runtime_error("no response: " + r.error);
-  return nlohmann::json::parse(r.body);
-}
-
-Outcome prometheus_eval(int port, const std::string& expr, const std::string& time) {
-  Outcome o;
-  nlohmann::json j = query(port, expr, time);
-  if (j.value("status", "") != "success") {
-    o.error = true;
-    o.message = j.value("error", "?");
-    return o;
-  }
-  const auto& data = j["data"];
-  auto num = [](const nlohmann::json& v) { return std::strtod(v[1].get<std::string>().c_str(), nullptr); };
-  if (data["resultType"] == "scalar") {
-    o.rows.emplace_back("", num(data["result"]));
-    return o;
-  }
-  for (const auto& s : data["result"]) {
-    Labels l;
-    for (const auto& [k, v] : s["metric"].items()) l.emplace_back(k, v.get<std::string>());
-    normalize(l);
-    o.rows.emplace_back(render(l), num(s["value"]));
-  }
-  sort_rows(o);
-  return o;
-}
-
-std::string time_arg(std::int64_t t_ms) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(t_ms / 1000), static_cast<long long>(t_ms % 1000));
-  return buf;
 }
 
 }  // namespace
@@ -339,16 +211,15 @@ TEST(PromqlRangeDifferential, SameResultsAsPrometheus) {
 
   int port = test::free_port();
   test::write_file(dir + "/prometheus.yml", "global:\n  scrape_interval: 1h\n");
-  Process prom({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
+  test::ScopedChild prom({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
                 "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"},
                dir + "/prometheus.log");
   ASSERT_TRUE(prom.started());
   const std::int64_t m = 60000;
-  std::string probe = time_arg(base + 10 * m);
+  std::string probe = test::prometheus_time(base + 10 * m);
   bool ready = test::poll_until(
       [&] {
-        auto j = query(port, "count({__name__=~\".+\"})", probe);
-        return j["data"]["result"].size() == 1;
+        return test::prometheus_instant_query(port, "count({__name__=~\".+\"})", probe).rows.size() == 1;
       },
       60s, 200ms);
   ASSERT_TRUE(ready) << "Prometheus did not load the blocks; log:\n" << test::read_file(dir + "/prometheus.log");
@@ -360,9 +231,9 @@ TEST(PromqlRangeDifferential, SameResultsAsPrometheus) {
   int compared = 0, with_rows = 0, mismatches = 0;
   for (const auto& expr : kExpressions)
     for (std::int64_t t : times) {
-      Outcome ours = pgwarden_eval(expr, history, t);
-      Outcome theirs = prometheus_eval(port, expr, time_arg(t));
-      bool ok = same(ours, theirs);
+      PromOutcome ours = pgwarden_eval(expr, history, t);
+      PromOutcome theirs = test::prometheus_instant_query(port, expr, test::prometheus_time(t));
+      bool ok = test::same_outcome(ours, theirs, 1e-9);
       EXPECT_TRUE(ok) << "expr: " << expr << " at base+" << (t - base) / 1000.0 << "s\n  pgwarden:   "
                       << describe(ours) << "\n  prometheus: " << describe(theirs);
       mismatches += !ok;

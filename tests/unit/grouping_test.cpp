@@ -316,38 +316,40 @@ TEST(GroupingSuppressed, AlertSuppressedFromTheStartIsNeverSentUntilUnsuppressed
 // The node comes back: PgNodeDown resolves while the CheckFailing it
 // inhibited still fires for a round. One notification (the resolution), not
 // a page for a check that ends a moment later.
-TEST(GroupingSuppressed, AlertLeavingSuppressionIsHeldOneGroupWait) {
-  ReceiverConfig r = receiver();
-  r.group_by = {"cluster"};
-  Grouper g(r, "");
+// One group per cluster; PgNodeDown paged at kT0 + 10s, the CheckFailing
+// it inhibits not. Returns the notifications due when the node is back at
+// kT0 + 70s (the group's next tick) with the check still failing.
+std::vector<DueNotification> node_back_with_check_failing(Grouper& g) {
   Alert down = firing("PgNodeDown", "alpha");
   Alert check = firing("CheckFailing", "alpha", "aya", "warning");
   check.inhibited_by = {down.fingerprint()};
   EXPECT_TRUE(g.update({down, check}, kT0).empty());
-  ASSERT_EQ(g.update({down, check}, kT0 + 10s).size(), 1u);  // the page: PgNodeDown
-  // The node is up again at the next tick; the check still fails this round.
-  Alert open = firing("CheckFailing", "alpha", "aya", "warning");
-  auto due = g.update({resolved(down, kT0 + 65s), open}, kT0 + 70s);
+  EXPECT_EQ(g.update({down, check}, kT0 + 10s).size(), 1u);
+  return g.update({resolved(down, kT0 + 65s), firing("CheckFailing", "alpha", "aya", "warning")}, kT0 + 70s);
+}
+
+ReceiverConfig by_cluster() {
+  ReceiverConfig r = receiver();
+  r.group_by = {"cluster"};
+  return r;
+}
+
+TEST(GroupingSuppressed, AlertLeavingSuppressionIsHeldOneGroupWait) {
+  Grouper g(by_cluster(), "");
+  auto due = node_back_with_check_failing(g);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:resolved"});
   EXPECT_EQ(label_value(due[0].notification.alerts[0].labels, "alertname"), "PgNodeDown");
   // It ends a round later: nothing more to say.
-  EXPECT_TRUE(g.update({resolved(open, kT0 + 72s)}, kT0 + 130s).empty());
+  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
+  EXPECT_TRUE(g.update({resolved(check, kT0 + 72s)}, kT0 + 130s).empty());
 }
 
 TEST(GroupingSuppressed, AlertStillFiringAfterTheHoldIsAnnounced) {
-  ReceiverConfig r = receiver();
-  r.group_by = {"cluster"};
-  Grouper g(r, "");
-  Alert down = firing("PgNodeDown", "alpha");
-  Alert check = firing("CheckFailing", "alpha", "aya", "warning");
-  check.inhibited_by = {down.fingerprint()};
-  g.update({down, check}, kT0);
-  ASSERT_EQ(g.update({down, check}, kT0 + 10s).size(), 1u);
-  Alert open = firing("CheckFailing", "alpha", "aya", "warning");
-  ASSERT_EQ(g.update({resolved(down, kT0 + 65s), open}, kT0 + 70s).size(), 1u);
+  Grouper g(by_cluster(), "");
+  ASSERT_EQ(node_back_with_check_failing(g).size(), 1u);
   // A real, lasting failure of the check: announced at the next tick.
-  auto due = g.update({open}, kT0 + 130s);
+  auto due = g.update({firing("CheckFailing", "alpha", "aya", "warning")}, kT0 + 130s);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(nodes_of(due[0]), std::vector<std::string>{"alpha:firing"});
   EXPECT_EQ(label_value(due[0].notification.alerts[0].labels, "alertname"), "CheckFailing");

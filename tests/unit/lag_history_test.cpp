@@ -177,7 +177,7 @@ TEST(LagHistory, StatusPageDrawsBytesAndSecondsPerStandby) {
   RuleEngine engine(Config{});
   engine.keep_for_display(status_page_history_selectors());
   for (int i = 0; i < 6; ++i)
-    engine.evaluate(lag_round(1e6 * i, 0.2 * i), TimePoint(std::chrono::milliseconds(i * 10000)));
+    engine.evaluate(lag_round(1048576.0 * i, 0.2 * i), TimePoint(std::chrono::milliseconds(i * 10000)));
   std::string page = render_status_page(two_node_config("beta"), {}, {}, {}, engine.display_history().get());
   EXPECT_NE(page.find("<table class=\"lag\" id=\"lag-c\">"), std::string::npos) << page;
   auto graphs = svgs(lag_row(page, "beta"));
@@ -187,7 +187,7 @@ TEST(LagHistory, StatusPageDrawsBytesAndSecondsPerStandby) {
     EXPECT_NE(g.find("data-points=\"6\""), std::string::npos) << g;
   }
   EXPECT_NE(graphs[0].find("data-unit=\"bytes\""), std::string::npos);
-  EXPECT_NE(graphs[0].find(">last 5 MB<"), std::string::npos) << graphs[0];
+  EXPECT_NE(graphs[0].find(">last 5.0 MiB<"), std::string::npos) << graphs[0];
   EXPECT_NE(graphs[1].find("data-unit=\"seconds\""), std::string::npos);
   EXPECT_NE(graphs[1].find(">last 1 s<"), std::string::npos) << graphs[1];
 

@@ -2,6 +2,7 @@
 // XML whatever it is given (no points, one, gaps, NaN/Inf, constants, huge
 // values, a hostile title), with min/max/last in human units.
 #include "exporter/lag_sparkline.h"
+#include "exporter/human_units.h"
 
 #include <cmath>
 #include <limits>
@@ -67,17 +68,17 @@ TEST(LagSparkline, NoPointsSaysNoData) {
 }
 
 TEST(LagSparkline, OnePointIsADotWithItsValue) {
-  std::string svg = render_sparkline(hour({{10 * kHour + 1000, 1.5e6}}));
+  std::string svg = render_sparkline(hour({{10 * kHour + 1000, 1.5 * 1024 * 1024}}));
   expect_well_formed_and_inert(svg);
   EXPECT_NE(svg.find("data-points=\"1\""), std::string::npos);
   EXPECT_EQ(count(svg, "<circle"), 1u);
   EXPECT_EQ(count(svg, "<polyline"), 0u);
-  EXPECT_NE(svg.find(">last 1.5 MB<"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">last 1.5 MiB<"), std::string::npos) << svg;
 }
 
 TEST(LagSparkline, GrowingLagIsOneLineRisingToTheRight) {
   std::vector<SparkPoint> pts;
-  for (int i = 0; i <= 60; ++i) pts.push_back({10 * kHour + i * 60000, 1000.0 * i});
+  for (int i = 0; i <= 60; ++i) pts.push_back({10 * kHour + i * 60000, 1024.0 * i});
   std::string svg = render_sparkline(hour(pts));
   expect_well_formed_and_inert(svg);
   EXPECT_NE(svg.find("data-points=\"61\""), std::string::npos);
@@ -88,9 +89,9 @@ TEST(LagSparkline, GrowingLagIsOneLineRisingToTheRight) {
     EXPECT_GT(xy[i].first, xy[i - 1].first);
     EXPECT_LT(xy[i].second, xy[i - 1].second);  // SVG's y grows downwards
   }
-  EXPECT_NE(svg.find(">max 60 kB<"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">max 60.0 KiB<"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">min 0 B<"), std::string::npos) << svg;
-  EXPECT_NE(svg.find(">last 60 kB<"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">last 60.0 KiB<"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">-1 h<"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">now<"), std::string::npos) << svg;
 }
@@ -186,22 +187,22 @@ TEST(LagSparkline, XmlEscapeKeepsUtf8AndDropsWhatXmlForbids) {
 }
 
 TEST(LagSparkline, HumanUnits) {
+  // The page's words (exporter/human_units.h), so the graph and the node table agree.
   EXPECT_EQ(human_value(0, SparkUnit::Bytes), "0 B");
   EXPECT_EQ(human_value(512, SparkUnit::Bytes), "512 B");
-  EXPECT_EQ(human_value(999.6, SparkUnit::Bytes), "1 kB");
-  EXPECT_EQ(human_value(1500, SparkUnit::Bytes), "1.5 kB");
-  EXPECT_EQ(human_value(12.34e6, SparkUnit::Bytes), "12.3 MB");
-  EXPECT_EQ(human_value(999.9e6, SparkUnit::Bytes), "1 GB");
-  EXPECT_EQ(human_value(-2e9, SparkUnit::Bytes), "-2 GB");
-  EXPECT_EQ(human_value(1e30, SparkUnit::Bytes), "1e+06 YB");
+  EXPECT_EQ(human_value(1536, SparkUnit::Bytes), "1.5 KiB");
+  EXPECT_EQ(human_value(12.34e6, SparkUnit::Bytes), bytes_words(12.34e6));
+  EXPECT_EQ(human_value(-2.0 * 1024 * 1024 * 1024, SparkUnit::Bytes), "-2.0 GiB");
+  EXPECT_EQ(human_value(1e30, SparkUnit::Bytes), "1e+30 B");
   EXPECT_EQ(human_value(0, SparkUnit::Seconds), "0 s");
   EXPECT_EQ(human_value(0.0032, SparkUnit::Seconds), "3.2 ms");
   EXPECT_EQ(human_value(0.9999, SparkUnit::Seconds), "1 s");
   EXPECT_EQ(human_value(4.25, SparkUnit::Seconds), "4.25 s");
+  EXPECT_EQ(human_value(-4.25, SparkUnit::Seconds), "-4.25 s");
   EXPECT_EQ(human_value(59.99, SparkUnit::Seconds), "1 min");
-  EXPECT_EQ(human_value(150, SparkUnit::Seconds), "2.5 min");
-  EXPECT_EQ(human_value(3600, SparkUnit::Seconds), "1 h");
+  EXPECT_EQ(human_value(150, SparkUnit::Seconds), duration_words(150));
   EXPECT_EQ(human_value(3 * 86400, SparkUnit::Seconds), "3 d");
+  EXPECT_EQ(human_value(1e300, SparkUnit::Seconds), "1.16e+295 d");
   EXPECT_EQ(human_value(std::nan(""), SparkUnit::Seconds), "NaN");
   EXPECT_EQ(human_value(-std::numeric_limits<double>::infinity(), SparkUnit::Bytes), "-Inf");
 }
