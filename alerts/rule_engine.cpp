@@ -238,7 +238,7 @@ void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
   impl_->publish_history();
 }
 
-void RuleEngine::keep_for_display(const std::vector<std::string>& selectors) {
+void RuleEngine::keep_for_display(const std::vector<std::string>& selectors, std::int64_t resolution_ms) {
   std::vector<promql::NodePtr> parsed;
   for (const auto& s : selectors) {
     try {
@@ -253,7 +253,7 @@ void RuleEngine::keep_for_display(const std::vector<std::string>& selectors) {
   impl_->display_selectors = std::move(parsed);
   std::vector<const promql::Node*> nodes;
   for (const auto& n : impl_->display_selectors) nodes.push_back(n.get());
-  impl_->history.set_display_needs(nodes);
+  impl_->history.set_display_needs(nodes, resolution_ms);
   impl_->publish_history();
 }
 

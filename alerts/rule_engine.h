@@ -54,10 +54,11 @@ class RuleEngine : public SampleSource {
 
   // Also keeps, for display, the series these range selectors match (e.g.
   // "pgwarden_cluster_lag_bytes[1h]"), as deep as their range, under the
-  // same bound and through the same save/restore as the rules' history.
+  // same bound and through the same save/restore as the rules' history;
+  // those no rule needs at one point per `resolution_ms` (0: every round).
   // Call before restore_history(). Throws std::invalid_argument for a
   // selector that does not parse.
-  void keep_for_display(const std::vector<std::string>& selectors);
+  void keep_for_display(const std::vector<std::string>& selectors, std::int64_t resolution_ms = 0);
   // Those series as of the last evaluate() or restore_history(), published
   // whole: a reader never waits for an evaluation in progress.
   std::shared_ptr<const HistorySnapshot> display_history() const;

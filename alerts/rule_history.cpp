@@ -62,7 +62,8 @@ void RuleHistory::set_needs(const std::vector<const promql::Node*>& exprs) {
   apply_needs();
 }
 
-void RuleHistory::set_display_needs(const std::vector<const promql::Node*>& selectors) {
+void RuleHistory::set_display_needs(const std::vector<const promql::Node*>& selectors, std::int64_t resolution_ms) {
+  display_resolution_ms_ = std::max<std::int64_t>(0, resolution_ms);
   std::vector<std::pair<const promql::Node*, std::int64_t>> found;
   for (const auto* e : selectors) collect_needs(*e, found);
   display_needs_.clear();
@@ -96,6 +97,12 @@ HistorySnapshot RuleHistory::display_snapshot() const {
     });
   }
   return out;
+}
+
+bool RuleHistory::rules_need(const Labels& labels) const {
+  for (const auto& n : rule_needs_)
+    if (matches(n.matchers, labels)) return true;
+  return false;
 }
 
 std::int64_t RuleHistory::keep_for(const Labels& labels) const {
@@ -136,6 +143,12 @@ void RuleHistory::record(const promql::SeriesSet& round, std::int64_t t) {
       auto& h = history_.add(s.labels, t, s.value);
       h.keep_ms = keep;
       h.seen_round = round_;
+      // Display only: the point before the latest goes when it is closer
+      // than the resolution to the one before it (the latest stays current).
+      if (display_resolution_ms_ > 0 && h.size() >= 3 && !rules_need(s.labels)) {
+        auto before_last = h.points.end() - 2;
+        if (before_last->t - (before_last - 1)->t < display_resolution_ms_) h.points.erase(before_last);
+      }
     }
   }
   // A needed series missing from this round went stale (as a scrape would mark it).

@@ -159,7 +159,8 @@ class Service : public HttpBackend {
     auto rt = std::make_unique<Runtime>();
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
-    rt->rules->keep_for_display(status_page_history_selectors());  // before the saved history is restored
+    const auto& lag_graphs = status_page_history_needs();  // before the saved history is restored
+    rt->rules->keep_for_display(lag_graphs.selectors, lag_graphs.resolution_ms);
     restore_alert_state(*rt->rules, alert_state);
     rt->silences = std::make_unique<SilenceStore>(silences_path(*config));
     if (!rt->silences->load_error().empty()) spdlog::error("{}", rt->silences->load_error());

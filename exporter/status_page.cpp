@@ -125,8 +125,10 @@ void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
   h << "</table>";
 }
 
-// The lag graphs' window; the selectors below keep exactly this much.
+// The lag graphs' window (the selectors below keep exactly this much) and
+// resolution: an hour over a plot 198 px wide is 18 s a pixel.
 constexpr std::int64_t kLagWindowMs = 3600 * 1000;
+constexpr std::int64_t kLagResolutionMs = 15 * 1000;
 const char* const kLagBytes = "pgwarden_cluster_lag_bytes";
 const char* const kLagSeconds = "pgwarden_replication_lag_seconds";
 
@@ -143,13 +145,13 @@ void keep_newest(const HistorySnapshot::Series*& slot, const HistorySnapshot::Se
   if (!slot || last_seen(s) > last_seen(*slot)) slot = &s;
 }
 
-// A gap longer than three rounds (pgwarden was down) breaks the line, as
-// /healthz counts three rounds of the longest period.
+// A gap longer than three rounds or kept points (pgwarden was down) breaks
+// the line, as /healthz counts three rounds of the longest period.
 std::int64_t max_gap_ms(const Config& config) {
   Duration longest = std::max(config.exporter.interval, config.exporter.timeout);
   for (const auto& [name, c] : config.checks)
     if (c.timeout) longest = std::max(longest, *c.timeout);
-  return 3 * longest.count();
+  return 3 * std::max<std::int64_t>(longest.count(), kLagResolutionMs);
 }
 
 std::string sparkline(const HistorySnapshot::Series* s, SparkUnit unit, std::string title, std::int64_t now,
@@ -206,12 +208,12 @@ void render_lag_graphs(std::ostream& h, const Config& config, const ClusterConfi
 
 }  // namespace
 
-const std::vector<std::string>& status_page_history_selectors() {
-  static const std::vector<std::string> selectors = {
-      std::string(kLagBytes) + "[1h]",
-      std::string(kLagSeconds) + "{stage=\"replay\"}[1h]",
+const StatusPageHistoryNeeds& status_page_history_needs() {
+  static const StatusPageHistoryNeeds needs = {
+      {std::string(kLagBytes) + "[1h]", std::string(kLagSeconds) + "{stage=\"replay\"}[1h]"},
+      kLagResolutionMs,
   };
-  return selectors;
+  return needs;
 }
 
 std::string render_status_page(const Config& config,

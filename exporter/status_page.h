@@ -4,6 +4,7 @@
 // Self-contained HTML (no script, no external assets) that refreshes itself.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,14 +17,18 @@
 
 namespace pgw {
 
-// The series the lag graphs draw, as range selectors whose range is the
-// window drawn: `serve` gives them to the rule engine as display needs
-// (RuleEngine::keep_for_display), so the history keeps them even when no
-// rule needs them. Bytes: pgwarden_cluster_lag_bytes (primary's LSN minus
-// the standby's replay LSN, measured across nodes: it goes on growing while
-// the standby's stream is down). Seconds: the primary's
-// pgwarden_replication_lag_seconds{stage="replay"}, by application_name.
-const std::vector<std::string>& status_page_history_selectors();
+// What the lag graphs draw: `serve` gives it to the rule engine as display
+// needs (RuleEngine::keep_for_display), so the history keeps these series
+// even when no rule needs them. Bytes: pgwarden_cluster_lag_bytes (the
+// primary's LSN minus the standby's replay LSN, measured across nodes: it
+// goes on growing while the standby's stream is down). Seconds: the
+// primary's pgwarden_replication_lag_seconds{stage="replay"}, by
+// application_name.
+struct StatusPageHistoryNeeds {
+  std::vector<std::string> selectors;  // range selectors; the range is the window drawn
+  std::int64_t resolution_ms;          // about what one pixel of a graph spans
+};
+const StatusPageHistoryNeeds& status_page_history_needs();
 
 // Reads the store's immutable results without copying their samples, once:
 // linear in the number of samples. `lag_history`: the engine's published

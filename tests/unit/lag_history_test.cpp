@@ -36,12 +36,46 @@ struct Needs {
   std::vector<promql::NodePtr> parsed;
   std::vector<const promql::Node*> nodes;
   Needs() {
-    for (const auto& s : status_page_history_selectors()) {
+    for (const auto& s : status_page_history_needs().selectors) {
       parsed.push_back(promql::parse(s));
       nodes.push_back(parsed.back().get());
     }
   }
 };
+
+Config two_node_config(const std::string& standby) {
+  Config c;
+  ClusterConfig cl;
+  cl.name = "c";
+  NodeConfig a;
+  a.name = "alpha";
+  a.role = Role::Primary;
+  NodeConfig b;
+  b.name = standby;
+  b.role = Role::Standby;
+  cl.nodes = {a, b};
+  c.clusters = {cl};
+  return c;
+}
+
+// The cells of the lag row of `standby`, or "".
+std::string lag_row(const std::string& page, const std::string& standby) {
+  std::string start = "<tr class=\"lag\" data-standby=\"" + standby + "\">";
+  size_t b = page.find(start);
+  if (b == std::string::npos) return "";
+  b += start.size();
+  return page.substr(b, page.find("</tr>", b) - b);
+}
+
+std::vector<std::string> svgs(const std::string& page) {
+  std::vector<std::string> out;
+  for (size_t p = page.find("<svg"); p != std::string::npos; p = page.find("<svg", p + 1)) {
+    size_t e = page.find("</svg>", p);
+    if (e == std::string::npos) break;
+    out.push_back(page.substr(p, e + 6 - p));
+  }
+  return out;
+}
 
 TEST(LagHistory, DisplayNeedsKeepTheLagSeriesAnHourWithoutAnyRule) {
   Needs needs;
@@ -110,9 +144,53 @@ TEST(LagHistory, DisplayNeedsSurviveSaveAndRestore) {
   EXPECT_EQ(plain.history().series_count(), 0u);
 }
 
+// Only what no rule needs is thinned: a graph pixel spans more than a round.
+TEST(LagHistory, DisplayOnlySeriesAreThinnedToTheResolution) {
+  Needs needs;
+  auto rule = promql::parse("max_over_time(pgwarden_cluster_lag_bytes[1h]) > 0");
+  RuleHistory rh(100000);
+  rh.set_needs({rule.get()});
+  rh.set_display_needs(needs.nodes, 15000);
+  const std::int64_t end = 7200 * 1000;
+  for (std::int64_t t = 0; t <= end; t += 2000) rh.record(SeriesSet(lag_round(t, t)), t);
+  HistorySnapshot snap = rh.display_snapshot();
+  ASSERT_EQ(snap.series.size(), 2u);
+  const auto& bytes = snap.series[0];
+  const auto& seconds = snap.series[1];
+  ASSERT_EQ(label_value(bytes.labels, "__name__"), "pgwarden_cluster_lag_bytes");
+  EXPECT_EQ(bytes.points.size(), 1801u);  // a rule needs it: every round of the hour
+  ASSERT_GE(seconds.points.size(), 3600u / 17);
+  EXPECT_LE(seconds.points.size(), 3600u / 15 + 2);
+  EXPECT_EQ(seconds.points.back().t, end);  // the latest is always there
+  for (size_t i = 1; i + 1 < seconds.points.size(); ++i) {
+    std::int64_t step = seconds.points[i].t - seconds.points[i - 1].t;
+    EXPECT_GE(step, 15000);
+    EXPECT_LT(step, 15000 + 2000);
+  }
+  EXPECT_EQ(rh.history().sample_count(), bytes.points.size() + seconds.points.size());
+
+  // On the page that is one unbroken line (the gap allowance covers the resolution).
+  RuleEngine engine(Config{});
+  const auto& page_needs = status_page_history_needs();
+  engine.keep_for_display(page_needs.selectors, page_needs.resolution_ms);
+  for (int i = 0; i < 100; ++i)
+    engine.evaluate(lag_round(i, i), TimePoint(std::chrono::milliseconds(i * 2000)));
+  Config config = two_node_config("beta");
+  config.exporter.interval = Duration(2000);
+  config.exporter.timeout = Duration(2000);
+  std::string page = render_status_page(config, {}, {}, {}, engine.display_history().get());
+  auto graphs = svgs(lag_row(page, "beta"));
+  ASSERT_EQ(graphs.size(), 2u);
+  for (const auto& g : graphs) {
+    EXPECT_EQ(g.find("<polyline"), g.rfind("<polyline")) << g;
+    EXPECT_NE(g.find("<polyline"), std::string::npos) << g;
+    EXPECT_EQ(g.find("data-points=\"100\""), std::string::npos) << "not thinned: " << g;
+  }
+}
+
 TEST(LagHistory, EnginePublishesTheDisplayHistoryAndRestoresIt) {
   RuleEngine engine(Config{});
-  engine.keep_for_display(status_page_history_selectors());
+  engine.keep_for_display(status_page_history_needs().selectors);
   for (int i = 0; i < 4; ++i) engine.evaluate(lag_round(10.0 * i, 0.5), TimePoint(std::chrono::milliseconds(i * kMinute)));
   auto snap = engine.display_history();
   ASSERT_EQ(snap->series.size(), 2u);
@@ -130,7 +208,7 @@ TEST(LagHistory, EnginePublishesTheDisplayHistoryAndRestoresIt) {
   EXPECT_TRUE(counted);
 
   RuleEngine restarted(Config{});
-  restarted.keep_for_display(status_page_history_selectors());
+  restarted.keep_for_display(status_page_history_needs().selectors);
   restarted.restore_history(engine.save_history());
   EXPECT_EQ(restarted.display_history()->series.size(), 2u);
   EXPECT_EQ(restarted.display_history()->at_ms, 4 * kMinute);
@@ -139,43 +217,9 @@ TEST(LagHistory, EnginePublishesTheDisplayHistoryAndRestoresIt) {
   EXPECT_THROW(engine.keep_for_display({"pgwarden_cluster_lag_bytes"}), std::invalid_argument);  // no range
 }
 
-Config two_node_config(const std::string& standby) {
-  Config c;
-  ClusterConfig cl;
-  cl.name = "c";
-  NodeConfig a;
-  a.name = "alpha";
-  a.role = Role::Primary;
-  NodeConfig b;
-  b.name = standby;
-  b.role = Role::Standby;
-  cl.nodes = {a, b};
-  c.clusters = {cl};
-  return c;
-}
-
-// The cells of the lag row of `standby`, or "".
-std::string lag_row(const std::string& page, const std::string& standby) {
-  std::string start = "<tr class=\"lag\" data-standby=\"" + standby + "\">";
-  size_t b = page.find(start);
-  if (b == std::string::npos) return "";
-  b += start.size();
-  return page.substr(b, page.find("</tr>", b) - b);
-}
-
-std::vector<std::string> svgs(const std::string& page) {
-  std::vector<std::string> out;
-  for (size_t p = page.find("<svg"); p != std::string::npos; p = page.find("<svg", p + 1)) {
-    size_t e = page.find("</svg>", p);
-    if (e == std::string::npos) break;
-    out.push_back(page.substr(p, e + 6 - p));
-  }
-  return out;
-}
-
 TEST(LagHistory, StatusPageDrawsBytesAndSecondsPerStandby) {
   RuleEngine engine(Config{});
-  engine.keep_for_display(status_page_history_selectors());
+  engine.keep_for_display(status_page_history_needs().selectors);
   for (int i = 0; i < 6; ++i)
     engine.evaluate(lag_round(1048576.0 * i, 0.2 * i), TimePoint(std::chrono::milliseconds(i * 10000)));
   std::string page = render_status_page(two_node_config("beta"), {}, {}, {}, engine.display_history().get());
@@ -203,7 +247,7 @@ TEST(LagHistory, HostileStandbyNamesAreEscapedInTheGraphs) {
        {{"cluster", "c"}, {"node", evil}, {"application_name", evil + "2"}, {"stage", "replay"}},
        1}};
   RuleEngine engine(Config{});
-  engine.keep_for_display(status_page_history_selectors());
+  engine.keep_for_display(status_page_history_needs().selectors);
   engine.evaluate(round, TimePoint(std::chrono::seconds(1)));
   engine.evaluate(round, TimePoint(std::chrono::seconds(2)));
   std::string page = render_status_page(two_node_config(evil), {}, {}, {}, engine.display_history().get());
