@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 #include <sstream>
@@ -180,6 +181,18 @@ void render_lag_graphs(std::ostream& h, const Config& config, const ClusterConfi
     else if (name == kLagSeconds) keep_newest(rows[label_value(s.labels, "application_name")].seconds, s);
   }
   rows.erase("");
+  // A walsender whose application_name is no configured node or expected
+  // standby (a logical subscription, a backup) is not a standby to draw.
+  std::set<std::string> known;
+  auto know = [&](const std::vector<std::string>& names) { known.insert(names.begin(), names.end()); };
+  know(cluster.expected_standbys);
+  know(cluster.sync_standbys);
+  for (const auto& node : cluster.nodes) {
+    known.insert(node.name);
+    know(node.expected_standbys);
+    know(node.sync_standbys);
+  }
+  std::erase_if(rows, [&](const auto& r) { return !r.second.bytes && !known.count(r.first); });
   if (rows.empty()) return;
   // The configured nodes in their order, then standbys known only by their application_name.
   std::vector<std::string> order;

@@ -23,7 +23,8 @@ namespace pgw {
 // primary's LSN minus the standby's replay LSN, measured across nodes: it
 // goes on growing while the standby's stream is down). Seconds: the
 // primary's pgwarden_replication_lag_seconds{stage="replay"}, by
-// application_name.
+// application_name. A row per standby: a configured node, an expected
+// standby, or any standby with a byte-lag series (not a logical subscriber).
 struct StatusPageHistoryNeeds {
   std::vector<std::string> selectors;  // range selectors; the range is the window drawn
   std::int64_t resolution_ms;          // about what one pixel of a graph spans

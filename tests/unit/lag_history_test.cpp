@@ -235,6 +235,22 @@ TEST(LagHistory, StatusPageDrawsBytesAndSecondsPerStandby) {
   EXPECT_NE(graphs[1].find("data-unit=\"seconds\""), std::string::npos);
   EXPECT_NE(graphs[1].find(">last 1 s<"), std::string::npos) << graphs[1];
 
+  // A walsender that is no configured node or expected standby (here a
+  // logical subscription) gets no row; an expected one does.
+  std::vector<Sample> subscriber = lag_round(1, 1);
+  for (auto& smp : subscriber)
+    for (auto& [k, v] : smp.labels)
+      if (k == "application_name") v = "kb_documents";
+  subscriber.erase(subscriber.begin());  // no cross-node byte lag for it
+  engine.evaluate(subscriber, TimePoint(std::chrono::milliseconds(60000)));
+  engine.evaluate(subscriber, TimePoint(std::chrono::milliseconds(70000)));
+  Config config = two_node_config("beta");
+  EXPECT_EQ(render_status_page(config, {}, {}, {}, engine.display_history().get()).find("kb_documents"),
+            std::string::npos);
+  config.clusters[0].nodes[0].expected_standbys = {"kb_documents"};
+  EXPECT_EQ(svgs(lag_row(render_status_page(config, {}, {}, {}, engine.display_history().get()), "kb_documents")).size(),
+            2u);
+
   // No history: no graphs, the page still renders.
   EXPECT_EQ(render_status_page(two_node_config("beta"), {}, {}, {}, nullptr).find("<svg"), std::string::npos);
 }
@@ -250,7 +266,9 @@ TEST(LagHistory, HostileStandbyNamesAreEscapedInTheGraphs) {
   engine.keep_for_display(status_page_history_needs().selectors);
   engine.evaluate(round, TimePoint(std::chrono::seconds(1)));
   engine.evaluate(round, TimePoint(std::chrono::seconds(2)));
-  std::string page = render_status_page(two_node_config(evil), {}, {}, {}, engine.display_history().get());
+  Config config = two_node_config(evil);
+  config.clusters[0].expected_standbys = {evil + "2"};
+  std::string page = render_status_page(config, {}, {}, {}, engine.display_history().get());
   EXPECT_EQ(page.find("<script"), std::string::npos) << page;
   auto graphs = svgs(page);
   ASSERT_EQ(graphs.size(), 4u);  // two standbys (the names differ), two graphs each
