@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "core/duration.h"
 #include "core/time_format.h"
 
 #include <cmath>
@@ -126,7 +127,7 @@ void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
   h << "</table>";
 }
 
-// The lag graphs' window (the selectors below keep exactly this much) and
+// The lag graphs' window (the selectors below keep this much) and
 // resolution: an hour over a plot 198 px wide is 18 s a pixel.
 constexpr std::int64_t kLagWindowMs = 3600 * 1000;
 constexpr std::int64_t kLagResolutionMs = 15 * 1000;
@@ -223,7 +224,8 @@ void render_lag_graphs(std::ostream& h, const Config& config, const ClusterConfi
 
 const StatusPageHistoryNeeds& status_page_history_needs() {
   static const StatusPageHistoryNeeds needs = {
-      {std::string(kLagBytes) + "[1h]", std::string(kLagSeconds) + "{stage=\"replay\"}[1h]"},
+      {std::string(kLagBytes) + "[" + format_duration(Duration(kLagWindowMs)) + "]",
+       std::string(kLagSeconds) + "{stage=\"replay\"}[" + format_duration(Duration(kLagWindowMs)) + "]"},
       kLagResolutionMs,
   };
   return needs;

@@ -78,6 +78,9 @@ std::vector<std::string> svgs(const std::string& page) {
 }
 
 TEST(LagHistory, DisplayNeedsKeepTheLagSeriesAnHourWithoutAnyRule) {
+  EXPECT_EQ(status_page_history_needs().selectors,
+            (std::vector<std::string>{"pgwarden_cluster_lag_bytes[1h]",
+                                      "pgwarden_replication_lag_seconds{stage=\"replay\"}[1h]"}));
   Needs needs;
   RuleHistory rh(100000);
   rh.set_needs({});
