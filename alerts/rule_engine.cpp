@@ -158,6 +158,10 @@ struct RuleEngine::Impl {
   // waits for a rule round.
   mutable std::mutex published_mu;
   std::shared_ptr<const std::vector<Alert>> published = std::make_shared<const std::vector<Alert>>();
+  // Likewise the history's figures for /metrics and its display series.
+  std::shared_ptr<const std::vector<Sample>> published_history_samples = std::make_shared<const std::vector<Sample>>();
+  std::shared_ptr<const HistorySnapshot> published_display = std::make_shared<const HistorySnapshot>();
+  std::vector<promql::NodePtr> display_selectors;
 
   // Under `mu`.
   void publish() {
@@ -166,6 +170,16 @@ struct RuleEngine::Impl {
       for (auto& a : rule.state.alerts()) all->push_back(std::move(a));
     std::lock_guard lock(published_mu);
     published = std::move(all);
+  }
+  // Under `mu`.
+  void publish_history() {
+    auto figures = std::make_shared<std::vector<Sample>>();
+    history.append_samples(*figures);
+    auto display = display_selectors.empty() ? std::make_shared<HistorySnapshot>()
+                                             : std::make_shared<HistorySnapshot>(history.display_snapshot());
+    std::lock_guard lock(published_mu);
+    published_history_samples = std::move(figures);
+    published_display = std::move(display);
   }
   std::shared_ptr<const std::vector<Alert>> current() const {
     std::lock_guard lock(published_mu);
@@ -194,6 +208,7 @@ RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
   std::vector<const promql::Node*> exprs;
   for (const auto& r : impl_->rules) exprs.push_back(r.expr.get());
   impl_->history.set_needs(exprs);
+  impl_->publish_history();
 }
 
 RuleEngine::~RuleEngine() = default;
@@ -221,6 +236,31 @@ void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
     rule.state.advance(std::move(found), now, rule.def.for_, rule.def.keep_firing_for);
   }
   impl_->publish();
+  impl_->publish_history();
+}
+
+void RuleEngine::keep_for_display(const std::vector<std::string>& selectors, std::int64_t resolution_ms) {
+  std::vector<promql::NodePtr> parsed;
+  for (const auto& s : selectors) {
+    try {
+      parsed.push_back(promql::parse(s));
+    } catch (const promql::ParseError& e) {
+      throw std::invalid_argument("display selector \"" + s + "\": " + e.what());
+    }
+    if (parsed.back()->kind != promql::Node::Kind::Selector || !parsed.back()->range_selector)
+      throw std::invalid_argument("display selector \"" + s + "\": not a range selector");
+  }
+  std::lock_guard lock(impl_->mu);
+  impl_->display_selectors = std::move(parsed);
+  std::vector<const promql::Node*> nodes;
+  for (const auto& n : impl_->display_selectors) nodes.push_back(n.get());
+  impl_->history.set_display_needs(nodes, resolution_ms);
+  impl_->publish_history();
+}
+
+std::shared_ptr<const HistorySnapshot> RuleEngine::display_history() const {
+  std::lock_guard lock(impl_->published_mu);
+  return impl_->published_display;
 }
 
 std::vector<Alert> RuleEngine::alerts() const { return *impl_->current(); }
@@ -303,12 +343,14 @@ void RuleEngine::restore_history(const nlohmann::json& saved) {
   } catch (const std::exception& e) {
     spdlog::warn("ignoring saved rule history: {}", e.what());
   }
+  impl_->publish_history();
 }
 
 void RuleEngine::append_samples(std::vector<Sample>& out) const {
   {
-    std::lock_guard lock(impl_->mu);
-    impl_->history.append_samples(out);
+    // The published figures: a scrape never waits for a rule round.
+    std::lock_guard lock(impl_->published_mu);
+    out.insert(out.end(), impl_->published_history_samples->begin(), impl_->published_history_samples->end());
   }
   // One sample per (alertname, severity, state) whose value is the number of
   // instances in that state: several instances of one rule (one per node)

@@ -12,6 +12,7 @@
 
 #include "alerts/alert.h"
 #include "alerts/rule_definition.h"
+#include "alerts/history_snapshot.h"
 #include "alerts/state_text.h"
 #include "core/config.h"
 #include "core/sample_source.h"
@@ -54,6 +55,17 @@ class RuleEngine : public SampleSource {
   // (and logs) bad input.
   nlohmann::json save_history() const;
   void restore_history(const nlohmann::json& saved);
+
+  // Also keeps, for display, the series these range selectors match (e.g.
+  // "pgwarden_cluster_lag_bytes[1h]"), as deep as their range, under the
+  // same bound and through the same save/restore as the rules' history;
+  // those no rule needs at one point per `resolution_ms` (0: every round).
+  // Call before restore_history(). Throws std::invalid_argument for a
+  // selector that does not parse.
+  void keep_for_display(const std::vector<std::string>& selectors, std::int64_t resolution_ms = 0);
+  // Those series as of the last evaluate() or restore_history(), published
+  // whole: a reader never waits for an evaluation in progress.
+  std::shared_ptr<const HistorySnapshot> display_history() const;
 
   // pgwarden_alerts{alertname,severity,state} = 1 per active alert, and
   // the history's pgwarden_rule_history_* figures.

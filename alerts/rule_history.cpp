@@ -12,8 +12,10 @@ namespace {
 
 PGW_DESCRIBE_METRICS({
     {"pgwarden_rule_history_series", MetricType::Gauge,
-     "Series whose recent samples the rules' range selectors and offsets keep in memory."},
-    {"pgwarden_rule_history_samples", MetricType::Gauge, "Samples kept in memory for range selectors and offsets."},
+     "Series whose recent samples the rules' range selectors and offsets (and the status page's lag graphs) "
+     "keep in memory."},
+    {"pgwarden_rule_history_samples", MetricType::Gauge,
+     "Samples kept in memory for range selectors and offsets (and the status page's lag graphs)."},
     {"pgwarden_rule_history_dropped_samples_total", MetricType::Counter,
      "Samples dropped (oldest first) because the history reached [alerts] history_max_samples."},
 });
@@ -55,10 +57,52 @@ double decode(const nlohmann::json& j) {
 void RuleHistory::set_needs(const std::vector<const promql::Node*>& exprs) {
   std::vector<std::pair<const promql::Node*, std::int64_t>> found;
   for (const auto* e : exprs) collect_needs(*e, found);
-  needs_.clear();
-  for (const auto& [n, depth] : found) needs_.push_back(Need{n->matchers, depth});
+  rule_needs_.clear();
+  for (const auto& [n, depth] : found) rule_needs_.push_back(Need{n->matchers, depth});
+  apply_needs();
+}
+
+void RuleHistory::set_display_needs(const std::vector<const promql::Node*>& selectors, std::int64_t resolution_ms) {
+  display_resolution_ms_ = std::max<std::int64_t>(0, resolution_ms);
+  std::vector<std::pair<const promql::Node*, std::int64_t>> found;
+  for (const auto* e : selectors) collect_needs(*e, found);
+  display_needs_.clear();
+  for (const auto& [n, depth] : found) display_needs_.push_back(Need{n->matchers, depth});
+  apply_needs();
+}
+
+void RuleHistory::apply_needs() {
+  needs_ = rule_needs_;
+  needs_.insert(needs_.end(), display_needs_.begin(), display_needs_.end());
   for (auto& [name, group] : history_.all())
     for (auto& [key, s] : group) s.keep_ms = keep_for(s.labels);
+}
+
+HistorySnapshot RuleHistory::display_snapshot() const {
+  HistorySnapshot out;
+  out.at_ms = last_t_;
+  std::vector<const promql::History::Series*> seen;  // a series two needs match is copied once
+  for (const auto& need : display_needs_) {
+    history_.select(need.matchers, [&](const promql::History::Series& s) {
+      if (std::find(seen.begin(), seen.end(), &s) != seen.end()) return;
+      seen.push_back(&s);
+      const std::int64_t from = last_t_ - need.keep_ms;
+      auto pts = promql::points_in(s, from, last_t_);
+      HistorySnapshot::Series copy{s.labels, {}, {}};
+      copy.points.reserve(pts.size());
+      for (const auto& p : pts) copy.points.push_back({p.t, p.v});
+      for (std::int64_t t : s.stale)
+        if (t >= from) copy.stale.push_back(t);
+      out.series.push_back(std::move(copy));
+    });
+  }
+  return out;
+}
+
+bool RuleHistory::rules_need(const Labels& labels) const {
+  for (const auto& n : rule_needs_)
+    if (matches(n.matchers, labels)) return true;
+  return false;
 }
 
 std::int64_t RuleHistory::keep_for(const Labels& labels) const {
@@ -70,6 +114,7 @@ std::int64_t RuleHistory::keep_for(const Labels& labels) const {
 
 void RuleHistory::record(const promql::SeriesSet& round, std::int64_t t) {
   ++round_;
+  last_t_ = t;
   if (!needs_.empty()) {
     // Candidates through the name index where a need names its metric.
     std::vector<size_t> candidates;
@@ -98,6 +143,12 @@ void RuleHistory::record(const promql::SeriesSet& round, std::int64_t t) {
       auto& h = history_.add(s.labels, t, s.value);
       h.keep_ms = keep;
       h.seen_round = round_;
+      // Display only: the point before the latest goes when it is closer
+      // than the resolution to the one before it (the latest stays current).
+      if (display_resolution_ms_ > 0 && h.size() >= 3 && !rules_need(s.labels)) {
+        auto before_last = h.points.end() - 2;
+        if (before_last->t - (before_last - 1)->t < display_resolution_ms_) h.points.erase(before_last);
+      }
     }
   }
   // A needed series missing from this round went stale (as a scrape would mark it).
@@ -167,6 +218,11 @@ void RuleHistory::restore(const nlohmann::json& saved) {
     throw std::invalid_argument(std::string("rule history: ") + e.what());
   }
   history_ = std::move(restored);
+  for (const auto& [name, group] : history_.all())
+    for (const auto& [key, s] : group) {
+      if (s.size() > 0) last_t_ = std::max(last_t_, s.view().back().t);
+      if (!s.stale.empty()) last_t_ = std::max(last_t_, s.stale.back());
+    }
   samples_ = history_.sample_count();
   enforce_bound();
 }

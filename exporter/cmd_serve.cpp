@@ -126,7 +126,8 @@ class Service : public HttpBackend {
     std::shared_lock lock(mu_);
     if (!rt_) return {503, "text/plain; charset=utf-8", "starting\n"};
     return {200, "text/html; charset=utf-8",
-            render_status_page(*rt_->config, store_.results(), suppressed_active(*rt_), rt_->silences->list())};
+            render_status_page(*rt_->config, store_.results(), suppressed_active(*rt_), rt_->silences->list(),
+                               rt_->rules->display_history().get())};
   }
 
   // The Alertmanager API v2 subset (amtool).
@@ -158,6 +159,8 @@ class Service : public HttpBackend {
     auto rt = std::make_unique<Runtime>();
     rt->config = config;
     rt->rules = std::make_unique<RuleEngine>(*config);
+    const auto& lag_graphs = status_page_history_needs();  // before the saved history is restored
+    rt->rules->keep_for_display(lag_graphs.selectors, lag_graphs.resolution_ms);
     restore_alert_state(*rt->rules, alert_state);
     rt->silences = std::make_unique<SilenceStore>(silences_path(*config));
     if (!rt->silences->load_error().empty()) spdlog::error("{}", rt->silences->load_error());

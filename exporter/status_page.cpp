@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <ostream>
 
+#include "core/duration.h"
 #include "core/time_format.h"
 
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include "exporter/alerts_json.h"
 #include "exporter/failover_verdict.h"
 #include "exporter/human_units.h"
+#include "exporter/lag_sparkline.h"
 
 namespace pgw {
 namespace {
@@ -124,12 +127,115 @@ void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
   h << "</table>";
 }
 
+// The lag graphs' window (the selectors below keep this much) and
+// resolution: an hour over a plot 198 px wide is 18 s a pixel.
+constexpr std::int64_t kLagWindowMs = 3600 * 1000;
+constexpr std::int64_t kLagResolutionMs = 15 * 1000;
+const char* const kLagBytes = "pgwarden_cluster_lag_bytes";
+const char* const kLagSeconds = "pgwarden_replication_lag_seconds";
+
+// One standby's two series. Several of one kind (two primaries, or the
+// series of a primary before a switchover): the one heard from last.
+struct LagRow {
+  const HistorySnapshot::Series* bytes = nullptr;
+  const HistorySnapshot::Series* seconds = nullptr;
+};
+
+std::int64_t last_seen(const HistorySnapshot::Series& s) { return s.points.empty() ? 0 : s.points.back().t; }
+
+void keep_newest(const HistorySnapshot::Series*& slot, const HistorySnapshot::Series& s) {
+  if (!slot || last_seen(s) > last_seen(*slot)) slot = &s;
+}
+
+// A gap longer than three rounds or kept points (pgwarden was down) breaks
+// the line, as /healthz counts three rounds of the longest period.
+std::int64_t max_gap_ms(const Config& config) {
+  Duration longest = std::max(config.exporter.interval, config.exporter.timeout);
+  for (const auto& [name, c] : config.checks)
+    if (c.timeout) longest = std::max(longest, *c.timeout);
+  return 3 * std::max<std::int64_t>(longest.count(), kLagResolutionMs);
+}
+
+std::string sparkline(const HistorySnapshot::Series* s, SparkUnit unit, std::string title, std::int64_t now,
+                      std::int64_t max_gap) {
+  Sparkline g;
+  g.from_ms = now - kLagWindowMs;
+  g.to_ms = now;
+  g.unit = unit;
+  g.max_gap_ms = max_gap;
+  g.title = std::move(title);
+  if (s) {
+    g.points.reserve(s->points.size());
+    for (const auto& p : s->points) g.points.push_back({p.t, p.v});
+    g.breaks = s->stale;
+  }
+  return render_sparkline(g);
+}
+
+void render_lag_graphs(std::ostream& h, const Config& config, const ClusterConfig& cluster,
+                       const HistorySnapshot& history) {
+  std::map<std::string, LagRow> rows;  // by standby
+  for (const auto& s : history.series) {
+    if (label_value(s.labels, "cluster") != cluster.name) continue;
+    const std::string& name = label_value(s.labels, "__name__");
+    if (name == kLagBytes) keep_newest(rows[label_value(s.labels, "standby")].bytes, s);
+    else if (name == kLagSeconds) keep_newest(rows[label_value(s.labels, "application_name")].seconds, s);
+  }
+  rows.erase("");
+  // A walsender whose application_name is no configured node or expected
+  // standby (a logical subscription, a backup) is not a standby to draw.
+  std::set<std::string> known;
+  auto know = [&](const std::vector<std::string>& names) { known.insert(names.begin(), names.end()); };
+  know(cluster.expected_standbys);
+  know(cluster.sync_standbys);
+  for (const auto& node : cluster.nodes) {
+    known.insert(node.name);
+    know(node.expected_standbys);
+    know(node.sync_standbys);
+  }
+  std::erase_if(rows, [&](const auto& r) { return !r.second.bytes && !known.count(r.first); });
+  if (rows.empty()) return;
+  // The configured nodes in their order, then standbys known only by their application_name.
+  std::vector<std::string> order;
+  for (const auto& node : cluster.nodes)
+    if (rows.count(node.name)) order.push_back(node.name);
+  for (const auto& [name, row] : rows)
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+
+  const std::int64_t gap = max_gap_ms(config);
+  h << "<h3>Replication lag, last hour</h3><table class=\"lag\" id=\"lag-" << esc(cluster.name)
+    << "\"><tr><th>standby</th><th>bytes behind the primary</th><th>replay lag (seconds)</th></tr>";
+  for (const auto& standby : order) {
+    const LagRow& row = rows[standby];
+    std::string bytes_title = standby + ": bytes behind " +
+                              (row.bytes ? "primary " + label_value(row.bytes->labels, "primary") : "the primary") +
+                              ", last hour";
+    std::string seconds_title = standby + ": replay lag" +
+                                (row.seconds ? " seen by " + label_value(row.seconds->labels, "node") : "") +
+                                ", last hour";
+    h << "<tr class=\"lag\" data-standby=\"" << esc(standby) << "\"><td>" << esc(standby) << "</td><td>"
+      << sparkline(row.bytes, SparkUnit::Bytes, bytes_title, history.at_ms, gap) << "</td><td>"
+      << sparkline(row.seconds, SparkUnit::Seconds, seconds_title, history.at_ms, gap) << "</td></tr>";
+  }
+  h << "</table>";
+}
+
 }  // namespace
+
+const StatusPageHistoryNeeds& status_page_history_needs() {
+  static const StatusPageHistoryNeeds needs = {
+      {std::string(kLagBytes) + "[" + format_duration(Duration(kLagWindowMs)) + "]",
+       std::string(kLagSeconds) + "{stage=\"replay\"}[" + format_duration(Duration(kLagWindowMs)) + "]"},
+      kLagResolutionMs,
+  };
+  return needs;
+}
 
 std::string render_status_page(const Config& config,
                                const std::vector<std::shared_ptr<const CheckResult>>& results,
                                const std::vector<Alert>& alerts,
-                               const std::vector<Silence>& silences) {
+                               const std::vector<Silence>& silences,
+                               const HistorySnapshot* lag_history) {
   const PageFacts facts(results);
   std::ostringstream h;
   h << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -174,6 +280,7 @@ std::string render_status_page(const Config& config,
       }
       h << "</table>";
     }
+    if (lag_history) render_lag_graphs(h, config, cluster, *lag_history);
   }
   h << "<h2>Alerts</h2>";
   if (alerts.empty()) h << "<p id=\"no-alerts\">No active alerts.</p>";

@@ -1,8 +1,10 @@
 // The human status page (`/` of `pgwarden serve`) rendered by a real
 // browser: Debian's headless chromium loads it from the pgwarden of
 // scripts/demo (primary + standby + client, and the Patroni pair), and the
-// rendered DOM must show the nodes with their roles; a screenshot must come
-// out non-trivial.
+// rendered DOM must show the nodes with their roles and the standby's lag
+// graphs (inline SVG drawn from the rule history, a point per round); a
+// screenshot must come out non-trivial. Every SVG of the page as served
+// must be well-formed XML.
 #include <unistd.h>
 
 #include <chrono>
@@ -14,8 +16,10 @@
 
 #include <gtest/gtest.h>
 
+#include "core/http_client.h"
 #include "tests/fixtures/demo_process.h"
 #include "tests/fixtures/test_util.h"
+#include "tests/fixtures/xml_wellformed.h"
 
 namespace pgw::test {
 namespace {
@@ -44,6 +48,23 @@ std::string role_in_dom(const std::string& dom, const std::string& node) {
   std::smatch r;
   if (!std::regex_search(cells, r, std::regex("<td[^>]*class=\"role\"[^>]*>([^<]*)</td>"))) return "";
   return r.str(1);
+}
+
+// The lag row of `standby` (its two <svg> graphs), or "".
+std::string lag_row(const std::string& page, const std::string& standby) {
+  std::string start = "<tr class=\"lag\" data-standby=\"" + standby + "\">";
+  size_t b = page.find(start);
+  if (b == std::string::npos) return "";
+  b += start.size();
+  return page.substr(b, page.find("</tr>", b) - b);
+}
+
+// data-points of the row's graph of `unit` ("bytes" or "seconds"), or -1.
+int graph_points(const std::string& row, const std::string& unit) {
+  std::smatch m;
+  if (!std::regex_search(row, m, std::regex("<svg[^>]*data-unit=\"" + unit + "\"[^>]*data-points=\"([0-9]+)\"")))
+    return -1;
+  return std::stoi(m.str(1));
 }
 
 class StatusPageTest : public ::testing::Test {
@@ -88,7 +109,9 @@ TEST_F(StatusPageTest, ChromiumShowsNodesWithRolesAndRendersAScreenshot) {
     if (ha)
       for (const char* node : {"ha1", "ha2"})
         if (!known(node)) return false;
-    return true;
+    // A few rounds (2 s each) give the standby's graphs two points or more.
+    std::string row = lag_row(dom.out, "beta");
+    return graph_points(row, "bytes") >= 2 && graph_points(row, "seconds") >= 2;
   };
   poll_until(roles_shown, 90s, 1s);
   ASSERT_EQ(dom.exit_code, 0) << dom.out << read_file(browser_dir_ + "/profile-dom.stderr");
@@ -101,6 +124,28 @@ TEST_F(StatusPageTest, ChromiumShowsNodesWithRolesAndRendersAScreenshot) {
     EXPECT_EQ(role_in_dom(dom.out, "ha1"), "primary") << dom.out;
     EXPECT_EQ(role_in_dom(dom.out, "ha2"), "standby") << dom.out;
   }
+  // The browser took the graphs as SVG: a line of at least two points each.
+  std::string row = lag_row(dom.out, "beta");
+  EXPECT_GE(graph_points(row, "bytes"), 2) << dom.out;
+  EXPECT_GE(graph_points(row, "seconds"), 2) << dom.out;
+  std::smatch line;
+  ASSERT_TRUE(std::regex_search(row, line, std::regex("<polyline[^>]* points=\"([^\"]*)\""))) << row;
+  EXPECT_NE(line.str(1).find(' '), std::string::npos) << "one point only: " << line.str(1);
+
+  // The page as served: every graph well-formed XML, no script anywhere.
+  HttpRequest req;
+  req.url = url;
+  HttpResponse served = http_request(req);
+  ASSERT_EQ(served.status, 200) << served.error;
+  EXPECT_EQ(served.body.find("<script"), std::string::npos);
+  size_t graphs = 0;
+  for (size_t p = served.body.find("<svg"); p != std::string::npos; p = served.body.find("<svg", p + 1), ++graphs) {
+    size_t e = served.body.find("</svg>", p);
+    ASSERT_NE(e, std::string::npos) << served.body.substr(p);
+    std::string svg = served.body.substr(p, e + 6 - p);
+    EXPECT_EQ(xml_wellformed_error(svg), "") << svg;
+  }
+  EXPECT_GE(graphs, ha ? 4u : 2u);  // beta's two, and ha2's
 
   std::string png = browser_dir_ + "/status.png";
   CommandResult shot = run_command(chromium_command(browser_dir_ + "/profile-shot",
