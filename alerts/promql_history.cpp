@@ -15,6 +15,19 @@ History::Series& History::add(const Labels& labels, std::int64_t t, double v) {
     if (s.points.back().t == t) s.points.back().v = v;
     return s;
   }
+  // A full buffer first drops its dead points (those before `start`), and
+  // grows by half its live points rather than doubling: a series keeping
+  // 241 points then holds about 360, not 512 (bench/RESULTS.md, rule
+  // history). Compacting moves the live points once per half-buffer of new
+  // ones: amortized O(1) per point.
+  if (s.points.size() == s.points.capacity()) {
+    if (s.start > 0) {
+      s.points.erase(s.points.begin(), s.points.begin() + static_cast<std::ptrdiff_t>(s.start));
+      s.start = 0;
+    }
+    if (s.points.size() == s.points.capacity())
+      s.points.reserve(std::max<size_t>(8, s.points.size() + s.points.size() / 2));
+  }
   s.points.push_back(Point{t, v});
   return s;
 }

@@ -128,9 +128,11 @@ void render_silences(std::ostream& h, const std::vector<Silence>& silences) {
 }
 
 // The lag graphs' window (the selectors below keep this much) and
-// resolution: an hour over a plot 198 px wide is 18 s a pixel.
+// resolution: one point a minute, 60 over a plot 198 px wide, is enough to
+// see whether lag grows, and keeps the history at 1,000 nodes (750
+// standbys, two series each) to 90,000 points instead of 360,000.
 constexpr std::int64_t kLagWindowMs = 3600 * 1000;
-constexpr std::int64_t kLagResolutionMs = 15 * 1000;
+constexpr std::int64_t kLagResolutionMs = 60 * 1000;
 const char* const kLagBytes = "pgwarden_cluster_lag_bytes";
 const char* const kLagSeconds = "pgwarden_replication_lag_seconds";
 
