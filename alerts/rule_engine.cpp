@@ -216,7 +216,12 @@ RuleEngine::~RuleEngine() = default;
 void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
   double t = seconds_since_epoch(now);
   std::lock_guard lock(impl_->mu);
-  if (!impl_->input || !impl_->input->refresh(samples)) impl_->input = std::make_unique<promql::SeriesSet>(samples);
+  if (!impl_->input || !impl_->input->refresh(samples)) {
+    // The old index goes first: at 1,000 nodes each is tens of MB, and
+    // holding both while the new one is built set the process's peak.
+    impl_->input.reset();
+    impl_->input = std::make_unique<promql::SeriesSet>(samples);
+  }
   const promql::SeriesSet& input = *impl_->input;
   impl_->history.record(input, std::llround(t * 1000));
   promql::EvalOptions options;

@@ -27,6 +27,12 @@ PGW_DESCRIBE_METRICS({
 
 class WalCheck : public Check {
  public:
+  // pg_wal's size, the archive backlog and checkpoint counts move over
+  // minutes, and listing pg_wal and archive_status costs the server more
+  // than a catalog read: every 30 s, not every round. [checks.wal] interval
+  // overrides it.
+  std::optional<Duration> interval() const override { return Duration(30'000); }
+
   void collect(CheckContext& ctx, SampleSink& out) override {
     bool standby = in_recovery(ctx);
     int version = server_version(ctx);

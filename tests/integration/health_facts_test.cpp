@@ -55,6 +55,8 @@ class HealthFactsTest : public ::testing::Test {
     o.extra_toml =
         "[alerts]\nfor = \"0s\"\nlong_transaction_max_age = \"2s\"\nxmin_horizon_max_age_xids = 50\n"
         "archive_ready_files_max = 2\n"
+        // The horizon and wal modules run every 30 s by default; here every round.
+        "\n[checks.horizon]\ninterval = \"1s\"\n\n[checks.wal]\ninterval = \"1s\"\n"
         "\n[[receivers]]\nname = \"sink\"\ntype = \"webhook\"\nurl = \"" + sink_.url("/hook") + "\"\n"
         "group_wait = \"0s\"\ngroup_interval = \"1s\"\nrepeat_interval = \"1h\"\nsend_resolved = true\n";
     proc_.start(watch_config(*pg_, o));
