@@ -332,11 +332,24 @@ void Scheduler::run_lane(Lane& lane, bool all_checks, const Primaries* primaries
   if (primaries)
     if (auto it = primaries->find(lane.rt->cluster->name); it != primaries->end())
       run.known_primaries = &it->second;
+  std::set<const Check*> ran;
   for (Check* check : lane.checks) {
     auto start = Clock::now();
     if (!all_checks && !due(lane, *check, start)) continue;
     lane.next_run[check->name()] = start + interval_of(*check);
     run_lane_check(lane, run, *check, start);
+    ran.insert(check);
+  }
+  // PostgreSQL unreachable: its checks that were not due yet (horizon and
+  // wal run every 30 s) fail now as well, so a down node's series do not
+  // linger until their next run, and every one of them is due again on the
+  // next pass, so they come back as soon as the node does.
+  if (run.pg_attempted && !lane.rt->pg->connected()) {
+    for (Check* check : lane.checks) {
+      if (!check->uses_postgres()) continue;
+      if (!ran.count(check)) run_lane_check(lane, run, *check, Clock::now());
+      lane.next_run.erase(check->name());
+    }
   }
   // The node's own facts: reachability and what the config expects of it.
   if (run.pg_attempted) store_.put(connection_result(*lane.rt));
