@@ -22,20 +22,9 @@
 namespace pgw {
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+// The page's text escaping is the graphs' (stricter than HTML needs:
+// control characters become U+FFFD as well).
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 // The few facts the page shows, gathered in one pass over the store's
 // results (no copy of the samples; the page is linear in their number).

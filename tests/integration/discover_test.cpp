@@ -174,7 +174,19 @@ TEST(DiscoverPatroni, EveryMemberAutoWithItsRestApi) {
     PatroniLab lab;
     lab.start_patroni(0);
     lab.start_patroni(1);
-    ASSERT_TRUE(poll_until([&] { return lab.all_running(); }, 90s, 250ms)) << "see " << lab.dir();
+    // Patroni says "running" for a replica before it streams; discover
+    // reads pg_stat_replication on the leader, so wait for the stream there.
+    ASSERT_TRUE(poll_until(
+        [&] {
+          int l = lab.leader();
+          if (!lab.all_running() || l < 0) return false;
+          auto r = run_command("psql -h 127.0.0.1 -p " + std::to_string(lab.pg_port(l)) +
+                               " -U postgres -d postgres -Atc \"SELECT count(*) FROM pg_stat_replication"
+                               " WHERE state = 'streaming'\"");
+          return r.exit_code == 0 && r.out.rfind("1", 0) == 0;
+        },
+        90s, 250ms))
+        << "see " << lab.dir();
     setenv("PGUSER", "postgres", 1);  // the lab trusts postgres from 127.0.0.1
     Discovered d = discover("--patroni " + lab.rest_url(0), dir);
     unsetenv("PGUSER");
