@@ -104,7 +104,8 @@ TEST(LagHistory, DisplayNeedsKeepTheLagSeriesAnHourWithoutAnyRule) {
   RuleEngine engine(Config{});
   for (int i = 0; i < 5; ++i) engine.evaluate(lag_round(1, 1), TimePoint(std::chrono::seconds(10 * i)));
   EXPECT_TRUE(engine.display_history()->series.empty());
-  for (const auto& s : engine.save_history()["series"]) {
+  const nlohmann::json saved = engine.save_history();  // a named copy: the loop must not outlive it
+  for (const auto& s : saved["series"]) {
     std::string name = s["labels"]["__name__"];
     EXPECT_NE(name, "pgwarden_cluster_lag_bytes");
     EXPECT_NE(name, "pgwarden_replication_lag_seconds");
