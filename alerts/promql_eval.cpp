@@ -140,15 +140,16 @@ class Evaluator : public MatchContext {
       for (const auto& m : n.matchers) {
         if (&m == by_name || std::any_of(equal.begin(), equal.end(), [&](const auto& e) { return e.first == &m; }))
           continue;
-        const std::string* v = find_label(in_.all()[i].labels, m.name);
-        if (!m.matches(v ? *v : kEmpty)) return false;
+        std::uint32_t name = in_.symbol(m.name);
+        if (!m.matches(name == kNoSymbol ? kEmpty : std::string(in_.label(i, name)))) return false;
       }
       return true;
     };
+    // The input keeps labels as numbers: a selected series' Labels are made
+    // here, in this evaluation's arena.
     std::vector<Elem> out;
-    const std::vector<Series>& all = in_.all();
     auto add = [&](size_t i) {
-      if (matches(i)) out.push_back(Elem{&all[i].labels, all[i].value, i});
+      if (matches(i)) out.push_back(Elem{own(in_.labels(i)), in_.value(i), i});
     };
     if (by_name) {
       if (const auto* idx = in_.by_name(by_name->value)) {
@@ -156,7 +157,7 @@ class Evaluator : public MatchContext {
         for (size_t i : *idx) add(i);
       }
     } else {
-      for (size_t i = 0; i < all.size(); ++i) add(i);
+      for (size_t i = 0; i < in_.size(); ++i) add(i);
     }
     return vec(std::move(out));
   }

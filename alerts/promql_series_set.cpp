@@ -7,114 +7,144 @@
 namespace pgw::promql {
 namespace {
 
-// The order of std::vector<std::pair<std::string, std::string>>::operator<,
-// with one string comparison per name and value instead of up to three.
-bool labels_less(const Labels& a, const Labels& b) {
-  size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (int c = a[i].first.compare(b[i].first)) return c < 0;
-    if (int c = a[i].second.compare(b[i].second)) return c < 0;
-  }
-  return a.size() < b.size();
-}
+using Pairs = std::span<const SeriesSet::SymbolPair>;
 
-// Whether `stored` (sorted, with __name__) is what `s` normalizes to. It
-// compares the sample's labels in their order, so unsorted input never
+// Whether series `stored` (sorted, with __name__) is what `s` normalizes to.
+// It compares the sample's labels in their order, so unsorted input never
 // matches (and is rebuilt, which is merely slower).
-bool same_series(const Sample& s, const Labels& stored) {
+bool same_series(const Sample& s, Pairs stored, const SeriesSet& set, std::uint32_t name_symbol) {
   if (stored.size() != s.labels.size() + 1) return false;
   size_t k = 0;
   bool named = false;
-  for (const auto& p : stored) {
-    if (!named && p.first == kName) {
-      if (p.second != s.name) return false;
+  for (const auto& [n, v] : stored) {
+    if (!named && n == name_symbol) {
+      if (set.text(v) != s.name) return false;
       named = true;
       continue;
     }
-    if (k == s.labels.size() || p != s.labels[k++]) return false;
+    if (k == s.labels.size()) return false;
+    const auto& [ln, lv] = s.labels[k++];
+    if (set.text(n) != ln || set.text(v) != lv) return false;
   }
   return named;
 }
 
 }  // namespace
 
-SeriesSet::SeriesSet(const std::vector<Sample>& samples) {
-  // Series grouped by metric name first: sorting each group is cheaper than
-  // sorting everything, and the groups are the index.
-  std::vector<Series> unsorted;
-  unsorted.reserve(samples.size());
-  std::unordered_map<std::string_view, std::vector<size_t>> groups;
+std::uint32_t SeriesSet::intern(const std::string& s) {
+  auto it = symbols_.find(s);
+  if (it != symbols_.end()) return it->second;
+  auto n = static_cast<std::uint32_t>(texts_.size());
+  std::string_view kept = strings_.emplace_back(s);
+  symbols_.emplace(kept, n);
+  texts_.push_back(kept);
+  return n;
+}
+
+SeriesSet::SeriesSet(const SampleSequence& samples) {
+  // First the series as they come, each label set normalized and numbered.
+  std::vector<SymbolPair> pairs;
+  std::vector<std::uint32_t> offsets{0};
+  std::vector<double> values;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> groups;  // name symbol -> input positions
   bool name_first = true;  // every label set starts with __name__
-  for (const auto& s : samples) {
-    Series e;
-    e.labels.reserve(s.labels.size() + 1);
-    e.labels.assign(s.labels.begin(), s.labels.end());
-    e.labels.emplace_back(kName, s.name);
-    normalize(e.labels);
-    e.value = s.value;
-    name_first = name_first && !e.labels.empty() && e.labels[0].first == kName;
-    groups[s.name].push_back(unsorted.size());
-    unsorted.push_back(std::move(e));
-  }
-  auto less = [&](size_t a, size_t b) { return labels_less(unsorted[a].labels, unsorted[b].labels); };
-  series_.reserve(unsorted.size());
-  position_.resize(unsorted.size());
+  Labels scratch;
+  const std::uint32_t name_symbol = intern(kName);
+  samples.for_each([&](const Sample& s) {
+    scratch.assign(s.labels.begin(), s.labels.end());
+    scratch.emplace_back(kName, s.name);
+    normalize(scratch);
+    auto i = static_cast<std::uint32_t>(values.size());
+    std::uint32_t metric = kNoSymbol;
+    for (const auto& [k, v] : scratch) {
+      pairs.emplace_back(intern(k), intern(v));
+      if (pairs.back().first == name_symbol) metric = pairs.back().second;
+    }
+    offsets.push_back(static_cast<std::uint32_t>(pairs.size()));
+    values.push_back(s.value);
+    name_first = name_first && !scratch.empty() && scratch[0].first == kName;
+    groups[metric].push_back(i);
+  });
+  auto span_of = [&](std::uint32_t i) { return Pairs(pairs).subspan(offsets[i], offsets[i + 1] - offsets[i]); };
+  // The order of Prometheus' storage: label sets compared pair by pair.
+  auto less = [&](std::uint32_t a, std::uint32_t b) {
+    Pairs x = span_of(a), y = span_of(b);
+    size_t n = std::min(x.size(), y.size());
+    for (size_t j = 0; j < n; ++j) {
+      if (x[j].first != y[j].first) return text(x[j].first) < text(y[j].first);
+      if (x[j].second != y[j].second) return text(x[j].second) < text(y[j].second);
+    }
+    return x.size() < y.size();
+  };
+  std::vector<std::uint32_t> order;
+  order.reserve(values.size());
   if (name_first) {
-    // Then the storage order is by name, and within a name by the other labels.
-    std::vector<std::pair<std::string_view, std::vector<size_t>*>> names;
+    // Then the storage order is by name, and within a name by the other
+    // labels: sorting each group is cheaper than sorting everything.
+    std::vector<std::pair<std::string_view, std::vector<std::uint32_t>*>> names;
     names.reserve(groups.size());
-    for (auto& [name, idx] : groups) names.emplace_back(name, &idx);
+    for (auto& [metric, idx] : groups) names.emplace_back(text(metric), &idx);
     std::sort(names.begin(), names.end());
     for (auto& [name, idx] : names) {
       std::sort(idx->begin(), idx->end(), less);
-      auto& positions = by_name_[std::string(name)];
-      positions.reserve(idx->size());
-      for (size_t i : *idx) {
-        position_[i] = series_.size();
-        positions.push_back(series_.size());
-        series_.push_back(std::move(unsorted[i]));
-      }
+      order.insert(order.end(), idx->begin(), idx->end());
     }
-    number_labels();
-    return;
+  } else {
+    // A label name that sorts before "__name__" (e.g. "Zone") interleaves metrics.
+    for (std::uint32_t i = 0; i < values.size(); ++i) order.push_back(i);
+    std::sort(order.begin(), order.end(), less);
   }
-  // A label name that sorts before "__name__" (e.g. "Zone") interleaves metrics.
-  std::vector<size_t> order(unsorted.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), less);
-  for (size_t i : order) {
-    position_[i] = series_.size();
-    series_.push_back(std::move(unsorted[i]));
+  groups.clear();
+  pairs_.reserve(pairs.size());
+  offsets_.reserve(offsets.size());
+  offsets_.push_back(0);
+  values_.reserve(values.size());
+  position_.resize(values.size());
+  for (std::uint32_t i : order) {
+    position_[i] = static_cast<std::uint32_t>(values_.size());
+    Pairs p = span_of(i);
+    pairs_.insert(pairs_.end(), p.begin(), p.end());
+    offsets_.push_back(static_cast<std::uint32_t>(pairs_.size()));
+    values_.push_back(values[i]);
   }
-  for (size_t i = 0; i < series_.size(); ++i) by_name_[label_value(series_[i].labels, kName)].push_back(i);
-  number_labels();
+  for (size_t i = 0; i < values_.size(); ++i) by_name_[std::string(label(i, name_symbol))].push_back(i);
 }
 
-bool SeriesSet::refresh(const std::vector<Sample>& samples) {
-  if (samples.size() != position_.size()) return false;
-  for (size_t i = 0; i < samples.size(); ++i)
-    if (!same_series(samples[i], series_[position_[i]].labels)) return false;
-  for (size_t i = 0; i < samples.size(); ++i) series_[position_[i]].value = samples[i].value;
+bool SeriesSet::refresh(const SampleSequence& samples) {
+  // One pass: the values go to a side vector and are taken only when every
+  // series matched (walking the store again would make its self metrics again).
+  std::vector<double> values(position_.size());
+  const std::uint32_t name_symbol = symbol(kName);
+  size_t i = 0;
+  bool same = true;
+  samples.for_each([&](const Sample& s) {
+    if (!same) return;
+    if (i == position_.size() || !same_series(s, symbols(position_[i]), *this, name_symbol)) {
+      same = false;
+      return;
+    }
+    values[position_[i++]] = s.value;
+  });
+  if (!same || i != position_.size()) return false;
+  values_ = std::move(values);
   return true;
 }
 
-void SeriesSet::number_labels() {
-  symbols_.clear();
-  pairs_.clear();
-  offsets_.assign(1, 0);
-  texts_.clear();
-  auto number = [&](const std::string& s) {
-    auto [it, added] = symbols_.try_emplace(s, static_cast<std::uint32_t>(symbols_.size()));
-    if (added) texts_.push_back(it->first);
-    return it->second;
-  };
-  for (const auto& s : series_) {
-    for (const auto& [k, v] : s.labels) pairs_.emplace_back(number(k), number(v));
-    offsets_.push_back(pairs_.size());
-  }
+Labels SeriesSet::labels(size_t i) const {
+  Labels out;
+  Pairs p = symbols(i);
+  out.reserve(p.size());
+  for (const auto& [k, v] : p) out.emplace_back(text(k), text(v));
+  return out;
 }
 
-std::uint32_t SeriesSet::symbol(const std::string& s) const {
+std::string_view SeriesSet::label(size_t i, std::uint32_t name) const {
+  for (const auto& [k, v] : symbols(i))
+    if (k == name) return text(v);
+  return {};
+}
+
+std::uint32_t SeriesSet::symbol(std::string_view s) const {
   auto it = symbols_.find(s);
   return it == symbols_.end() ? kNoSymbol : it->second;
 }
@@ -123,6 +153,5 @@ const std::vector<size_t>* SeriesSet::by_name(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &it->second;
 }
-
 
 }  // namespace pgw::promql

@@ -213,7 +213,7 @@ RuleEngine::RuleEngine(const Config& config) : impl_(std::make_unique<Impl>()) {
 
 RuleEngine::~RuleEngine() = default;
 
-void RuleEngine::evaluate(const std::vector<Sample>& samples, TimePoint now) {
+void RuleEngine::evaluate(const SampleSequence& samples, TimePoint now) {
   double t = seconds_since_epoch(now);
   std::lock_guard lock(impl_->mu);
   if (!impl_->input || !impl_->input->refresh(samples)) {

@@ -34,7 +34,9 @@ class RuleEngine : public SampleSource {
   ~RuleEngine() override;
 
   // Evaluates every rule against `samples` at `now` and advances states.
-  void evaluate(const std::vector<Sample>& samples, TimePoint now);
+  // The samples are walked (twice when the series changed), not kept.
+  void evaluate(const SampleSequence& samples, TimePoint now);
+  void evaluate(const std::vector<Sample>& samples, TimePoint now) { evaluate(VectorSequence(samples), now); }
   // Pending and firing alerts, plus resolved ones not yet expired (kept
   // 15 minutes, as Prometheus does, so receivers learn of the resolution),
   // as of the last evaluate() or restore_state(): readers never wait for an

@@ -130,22 +130,22 @@ void RuleHistory::record(const promql::SeriesSet& round, std::int64_t t) {
       if (const auto* idx = round.by_name(by_name->value)) candidates.insert(candidates.end(), idx->begin(), idx->end());
     }
     if (all) {
-      candidates.resize(round.all().size());
+      candidates.resize(round.size());
       for (size_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
     } else {
       std::sort(candidates.begin(), candidates.end());
       candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     }
     for (size_t i : candidates) {
-      const auto& s = round.all()[i];
-      std::int64_t keep = keep_for(s.labels);
+      const Labels labels = round.labels(i);
+      std::int64_t keep = keep_for(labels);
       if (keep == 0) continue;
-      auto& h = history_.add(s.labels, t, s.value);
+      auto& h = history_.add(labels, t, round.value(i));
       h.keep_ms = keep;
       h.seen_round = round_;
       // Display only: the point before the latest goes when it is closer
       // than the resolution to the one before it (the latest stays current).
-      if (display_resolution_ms_ > 0 && h.size() >= 3 && !rules_need(s.labels)) {
+      if (display_resolution_ms_ > 0 && h.size() >= 3 && !rules_need(labels)) {
         auto before_last = h.points.end() - 2;
         if (before_last->t - (before_last - 1)->t < display_resolution_ms_) h.points.erase(before_last);
       }

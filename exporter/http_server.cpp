@@ -115,10 +115,18 @@ struct HttpServer::Impl {
     return auth.allows(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
   }
 
-  static MhdResult queue(MHD_Connection* conn, const HttpReply& r) {
-    MHD_Response* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
-                                                         MHD_RESPMEM_MUST_COPY);
-    if (!resp) return MHD_NO;
+  static void free_body(void* body) { delete static_cast<std::string*>(body); }
+
+  static MhdResult queue(MHD_Connection* conn, HttpReply r) {
+    // The response takes the body over instead of copying it: at 1,000
+    // nodes /metrics is 8 MB, and a copy doubled each scrape's memory.
+    auto* body = new std::string(std::move(r.body));
+    MHD_Response* resp =
+        MHD_create_response_from_buffer_with_free_callback_cls(body->size(), body->data(), &free_body, body);
+    if (!resp) {
+      delete body;
+      return MHD_NO;
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -178,7 +186,7 @@ struct HttpServer::Impl {
       report_internal_error("http", "unknown exception");
       reply = {500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
-    return queue(conn, reply);
+    return queue(conn, std::move(reply));
   }
 
   static void on_completed(void*, MHD_Connection*, void** state, enum MHD_RequestTerminationCode) {

@@ -85,18 +85,59 @@ uint64_t SnapshotStore::generation() const {
 
 namespace {
 
-void append_self(const CheckResult& r, std::vector<Sample>& out) {
+// Visits `r`'s self metrics through `scratch`, whose strings and vector
+// keep their capacity from one result to the next (no allocation per sample).
+void visit_self(const CheckResult& r, Sample& scratch, const std::function<void(const Sample&)>& visit) {
   if (!r.self_metrics) return;
-  Labels l{{"check", r.check}, {"cluster", r.cluster}};
-  if (!r.node.empty()) l.emplace_back("node", r.node);
-  normalize(l);
-  out.push_back({"pgwarden_check_success", l, r.success ? 1.0 : 0.0});
-  out.push_back({"pgwarden_check_duration_seconds", l, r.duration_seconds});
-  if (r.last_success_timestamp > 0)
-    out.push_back({"pgwarden_check_last_success_timestamp_seconds", l, r.last_success_timestamp});
+  Labels& l = scratch.labels;
+  l.resize(r.node.empty() ? 2 : 3);
+  l[0].first = "check";
+  l[0].second = r.check;
+  l[1].first = "cluster";
+  l[1].second = r.cluster;
+  if (!r.node.empty()) {
+    l[2].first = "node";
+    l[2].second = r.node;
+  }
+  normalize(l);  // drops an empty check or cluster, as append_self does
+  scratch.name = "pgwarden_check_success";
+  scratch.value = r.success ? 1.0 : 0.0;
+  visit(scratch);
+  scratch.name = "pgwarden_check_duration_seconds";
+  scratch.value = r.duration_seconds;
+  visit(scratch);
+  if (r.last_success_timestamp > 0) {
+    scratch.name = "pgwarden_check_last_success_timestamp_seconds";
+    scratch.value = r.last_success_timestamp;
+    visit(scratch);
+  }
 }
 
+void append_self(const CheckResult& r, std::vector<Sample>& out) {
+  Sample scratch;
+  visit_self(r, scratch, [&](const Sample& s) { out.push_back(s); });
+}
+
+class StoreSequence : public SampleSequence {
+ public:
+  explicit StoreSequence(std::vector<std::shared_ptr<const CheckResult>> results) : results_(std::move(results)) {}
+  void for_each(const std::function<void(const Sample&)>& visit) const override {
+    Sample scratch;
+    for (const auto& r : results_) {
+      for (const auto& s : r->samples) visit(s);
+      visit_self(*r, scratch, visit);
+    }
+  }
+
+ private:
+  std::vector<std::shared_ptr<const CheckResult>> results_;
+};
+
 }  // namespace
+
+std::unique_ptr<const SampleSequence> SnapshotStore::sequence() const {
+  return std::make_unique<StoreSequence>(results());
+}
 
 void SnapshotStore::append_samples(std::vector<Sample>& out) const {
   for (const auto& r : results()) {

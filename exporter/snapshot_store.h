@@ -59,6 +59,9 @@ class SnapshotStore : public SampleSource {
   // check_last_success_timestamp_seconds for every entry (a copy: readers
   // that only read walk results() instead).
   void append_samples(std::vector<Sample>& out) const override;
+  // The same samples walked in place: the sequence holds the results of
+  // this moment and makes the self metrics one at a time.
+  std::unique_ptr<const SampleSequence> sequence() const override;
   // The self metrics (check_success...) of `results` only.
   static void append_self_samples(const std::vector<std::shared_ptr<const CheckResult>>& results,
                                   std::vector<Sample>& out);

@@ -1,4 +1,5 @@
-// render_text(): the /metrics body written straight from samples.
+// render_text() and render_metrics(): the /metrics body written straight
+// from samples and from the snapshot store.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,6 +53,75 @@ TEST(MetricsRender, ValuesReadBackExactly) {
             std::string::npos);
   EXPECT_NE(render_text({{"m", {}, std::numeric_limits<double>::infinity()}}).find("m +Inf\n"),
             std::string::npos);
+}
+
+class FixedSource : public SampleSource {
+ public:
+  explicit FixedSource(std::vector<Sample> s) : samples_(std::move(s)) {}
+  void append_samples(std::vector<Sample>& out) const override { out.insert(out.end(), samples_.begin(), samples_.end()); }
+
+ private:
+  std::vector<Sample> samples_;
+};
+
+void add_results(SnapshotStore& store) {
+  auto put = [&](std::string cluster, std::string node, std::string check, bool ok, double last_ok) {
+    CheckResult r;
+    r.cluster = cluster;
+    r.node = node;
+    r.check = check;
+    r.success = ok;
+    r.duration_seconds = 0.25;
+    r.last_success_timestamp = last_ok;
+    if (ok) r.samples.push_back({"pgwarden_node_up", {{"cluster", cluster}, {"node", node}}, 1});
+    store.put(std::move(r));
+  };
+  put("b", "n1", "recovery", true, 1700000000);
+  put("a", "n2", "slots", false, 0);  // never succeeded: no last-success series
+  put("a", "", "cluster", true, 1700000001);
+  put("a", "n1", "recovery", true, 1700000002);
+  CheckResult round;  // not a check: no self metrics
+  round.check = "round";
+  round.success = true;
+  round.self_metrics = false;
+  round.samples.push_back({"pgwarden_round_duration_seconds", {}, 1.5});
+  store.put(std::move(round));
+}
+
+// /metrics writes the self metrics as whole families instead of samples:
+// the body must be what rendering every sample would give.
+TEST(MetricsRender, StoreBodyIsTheRenderOfAllItsSamples) {
+  SnapshotStore store;
+  add_results(store);
+  FixedSource others({{"pgwarden_build_info", {{"version", "1"}}, 1}, {"zzz_last", {}, 2}});
+  std::vector<Sample> all;
+  store.append_samples(all);
+  others.append_samples(all);
+  std::string body = render_metrics(store, {&others});
+  EXPECT_EQ(body, render_text(all));
+  EXPECT_NE(body.find("pgwarden_check_success{check=\"cluster\",cluster=\"a\"} 1\n"), std::string::npos);
+  EXPECT_EQ(body.find("pgwarden_check_last_success_timestamp_seconds{check=\"slots\""), std::string::npos);
+
+  // Another source with a self metric's name: still one family, sorted.
+  FixedSource clash({{"pgwarden_check_success", {{"check", "x"}, {"cluster", "a"}}, 0}});
+  all.clear();
+  store.append_samples(all);
+  clash.append_samples(all);
+  EXPECT_EQ(render_metrics(store, {&clash}), render_text(all));
+}
+
+TEST(MetricsRender, StoreSequenceVisitsWhatAppendSamplesCopies) {
+  SnapshotStore store;
+  add_results(store);
+  std::vector<Sample> copied, visited;
+  store.append_samples(copied);
+  store.sequence()->for_each([&](const Sample& s) { visited.push_back(s); });
+  ASSERT_EQ(visited.size(), copied.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    EXPECT_EQ(visited[i].name, copied[i].name);
+    EXPECT_EQ(visited[i].labels, copied[i].labels);
+    EXPECT_EQ(visited[i].value, copied[i].value);
+  }
 }
 
 }  // namespace

@@ -170,3 +170,23 @@ TEST(PromqlEval, RefreshTakesNewValuesOnlyForTheSameSeries) {
   EXPECT_FALSE(in.refresh({round[0]}));
   EXPECT_EQ(to_samples(evaluate(*parse("up > 2"), in, 0)).size(), 1u);  // unchanged by the refused refreshes
 }
+
+TEST(PromqlEval, SeriesSetKeepsStorageOrderAndGivesEachSeriesItsLabels) {
+  // Unsorted, an empty value (an absent label), a label sorting before
+  // __name__ and one metric name appearing twice with other labels.
+  SeriesSet in(std::vector<Sample>{{"b", {{"node", "z"}, {"app", "x"}}, 1},
+                                   {"a", {{"node", "y"}, {"gone", ""}}, 2},
+                                   {"b", {{"node", "a"}}, 3}});
+  ASSERT_EQ(in.size(), 3u);
+  EXPECT_EQ(in.labels(0), (Labels{{"__name__", "a"}, {"node", "y"}}));
+  EXPECT_EQ(in.labels(1), (Labels{{"__name__", "b"}, {"app", "x"}, {"node", "z"}}));
+  EXPECT_EQ(in.labels(2), (Labels{{"__name__", "b"}, {"node", "a"}}));
+  EXPECT_EQ(in.value(1), 1);
+  EXPECT_EQ(*in.by_name("b"), (std::vector<size_t>{1, 2}));
+  EXPECT_EQ(in.label(2, in.symbol("node")), "a");
+  EXPECT_EQ(in.label(2, in.symbol("app")), "");
+
+  SeriesSet zone(std::vector<Sample>{{"m", {{"Zone", "2"}}, 1}, {"k", {{"Zone", "1"}}, 2}});
+  EXPECT_EQ(zone.labels(0), (Labels{{"Zone", "1"}, {"__name__", "k"}}));
+  EXPECT_EQ(*zone.by_name("m"), (std::vector<size_t>{1}));
+}
