@@ -11,6 +11,7 @@
 #include "exporter/cmd_discover.h"
 #include "exporter/cmd_rules_test.h"
 #include "exporter/config_loader.h"
+#include "exporter/heap_trim.h"
 #include "exporter/logging.h"
 #include "exporter/cmd_serve.h"
 #include "exporter/cmd_silence.h"
@@ -42,6 +43,7 @@ int export_rules(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pgw::tune_allocator();
   pgw::setup_logging("info");
   CLI::App app{"pgwarden: monitoring and alerting for PostgreSQL HA clusters"};
   app.require_subcommand(0, 1);
