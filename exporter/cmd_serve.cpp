@@ -104,7 +104,9 @@ class Service : public HttpBackend {
     std::shared_lock lock(mu_);
     std::vector<const SampleSource*> others = {&build_info_, &internal_errors_};
     if (rt_) others.insert(others.end(), {rt_->rules.get(), rt_->notifier.get(), rt_->silences.get()});
-    return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(store_, others)};
+    HttpReply reply{200, "text/plain; version=0.0.4; charset=utf-8"};
+    reply.pieces = render_metrics_pieces(store_, others);
+    return reply;
   }
 
   // 503 when no round has completed for three intervals (a hung scheduler),

@@ -30,6 +30,9 @@ struct HttpReply {
   std::string content_type;
   std::string body;
   Headers headers;  // extra response headers
+  // A large body (/metrics) as pieces sent one after the other, `body`
+  // then unused: it is built, and sent, without one buffer of megabytes.
+  std::vector<std::string> pieces;
 };
 
 // One request, as a backend's handle() sees it (already authorised).

@@ -1,11 +1,11 @@
 #include "exporter/metrics_render.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <string_view>
 
 #include "exporter/heap_trim.h"
 #include "core/metric_catalog.h"
@@ -120,17 +120,84 @@ void append_series(std::string& out, const Sample& s) {
 
 namespace {
 
-// One metric family rendered ahead (the self metrics): its text is put in
-// at the family's place in the sorted output.
-struct Family {
-  std::string name;
-  std::string text;  // HELP, TYPE and the series lines
+// Pieces are about this long: a body of megabytes is never one buffer grown
+// (and copied) on the way, and each piece is mapped and unmapped on its own
+// (tune_allocator). A piece is closed after the line that passes the mark.
+constexpr size_t kPieceBytes = 256 * 1024;
+constexpr size_t kPieceMark = kPieceBytes - 4096;
+
+class PieceWriter {
+ public:
+  PieceWriter() { cur_.reserve(kPieceBytes); }
+  std::string& out() { return cur_; }
+  // After each whole line.
+  void line_done() {
+    if (cur_.size() < kPieceMark) return;
+    pieces_.push_back(std::move(cur_));
+    cur_ = std::string();
+    cur_.reserve(kPieceBytes);
+  }
+  TextPieces finish() {
+    if (!cur_.empty()) pieces_.push_back(std::move(cur_));
+    return std::move(pieces_);
+  }
+
+ private:
+  std::string cur_;
+  TextPieces pieces_;
 };
+
+// An entry's self-metric label pairs as self_metric_labels() makes them
+// (empty values dropped, in name order), compared without building strings.
+// Config names and check names are valid UTF-8, so normalize() would leave
+// the values as they are.
+struct SelfKey {
+  std::pair<std::string_view, std::string_view> pairs[3];
+  size_t n = 0;
+  explicit SelfKey(const CheckResult& r) {
+    add("check", r.check);
+    add("cluster", r.cluster);
+    add("node", r.node);
+  }
+  void add(std::string_view name, const std::string& value) {
+    if (!value.empty()) pairs[n++] = {name, value};
+  }
+  bool operator<(const SelfKey& o) const {
+    return std::lexicographical_compare(pairs, pairs + n, o.pairs, o.pairs + o.n);
+  }
+  bool operator==(const SelfKey& o) const { return std::equal(pairs, pairs + n, o.pairs, o.pairs + o.n); }
+};
+
+// Writes the self metrics of `rows` (entries sorted by SelfKey), each as a
+// whole family: one scratch sample instead of a Sample per series (at 1,000
+// nodes there are 36,000 of them).
+void write_self_family(PieceWriter& w, const SelfMetric& m, const std::vector<const CheckResult*>& rows) {
+  Sample scratch;
+  scratch.name = m.name;
+  bool header = false;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CheckResult& r = *rows[i];
+    if (!m.present(r)) continue;
+    // A later duplicate of the same series replaces the earlier one.
+    bool replaced = false;
+    for (size_t j = i + 1; j < rows.size() && SelfKey(*rows[j]) == SelfKey(r) && !replaced; ++j)
+      replaced = m.present(*rows[j]);
+    if (replaced) continue;
+    if (!header) append_header(w.out(), scratch.name);
+    header = true;
+    self_metric_labels(r, scratch.labels);
+    scratch.value = m.value(r);
+    append_series(w.out(), scratch);
+    w.line_done();
+  }
+}
 
 // Renders samples given by pointer; they must stay alive meanwhile. Only
 // samples whose labels are not yet normalized (the store's always are) are
-// copied. `ahead` (sorted by name) holds whole families no sample has.
-std::string render_pointers(std::vector<const Sample*> order, const std::vector<Family>& ahead = {}) {
+// copied. The self metrics of `self_rows` (sorted by SelfKey) go in as
+// whole families at their place in name order; no sample may share their
+// names.
+TextPieces render_pointers(std::vector<const Sample*> order, const std::vector<const CheckResult*>& self_rows = {}) {
   std::deque<Sample> normalized;
   for (auto& p : order) {
     if (is_normalized(p->labels) && renderable(*p)) continue;
@@ -142,15 +209,12 @@ std::string render_pointers(std::vector<const Sample*> order, const std::vector<
     if (a->name != b->name) return a->name < b->name;
     return a->labels < b->labels;
   });
-  // Sized from the last body, so that a large one is not grown (and copied)
-  // a dozen times on the way.
-  static std::atomic<size_t> last_size{0};
-  std::string out;
-  out.reserve(std::max(order.size() * 96, last_size.load() + last_size.load() / 16));
-  auto next_ahead = ahead.begin();
-  auto flush_ahead = [&](const std::string* before) {
-    for (; next_ahead != ahead.end() && (!before || next_ahead->name < *before); ++next_ahead)
-      out += next_ahead->text;
+  PieceWriter w;
+  const auto& self = self_metrics();
+  auto next_self = self_rows.empty() ? self.end() : self.begin();
+  auto write_self_before = [&](const std::string* name) {
+    for (; next_self != self.end() && (!name || next_self->name < *name); ++next_self)
+      write_self_family(w, *next_self, self_rows);
   };
   const std::string* family = nullptr;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -158,68 +222,36 @@ std::string render_pointers(std::vector<const Sample*> order, const std::vector<
     // A later duplicate of the same series replaces the earlier one.
     if (i + 1 < order.size() && order[i + 1]->name == s.name && order[i + 1]->labels == s.labels) continue;
     if (!family || *family != s.name) {
-      flush_ahead(&s.name);
-      append_header(out, s.name);
+      write_self_before(&s.name);
+      append_header(w.out(), s.name);
       family = &s.name;
     }
-    append_series(out, s);
+    append_series(w.out(), s);
+    w.line_done();
   }
-  flush_ahead(nullptr);
-  last_size = out.size();
-  return out;
-}
-
-// The self metrics (check_success...) of `results` as whole families,
-// written through one scratch sample instead of a Sample per series (at
-// 1,000 nodes there are 36,000 of them, 11 MB as samples).
-std::vector<Family> self_families(const std::vector<std::shared_ptr<const CheckResult>>& results) {
-  std::vector<std::pair<Labels, const CheckResult*>> rows;  // one label set serves three families
-  for (const auto& r : results) {
-    if (!r->self_metrics) continue;
-    Labels l{{"check", r->check}, {"cluster", r->cluster}};
-    if (!r->node.empty()) l.emplace_back("node", r->node);
-    normalize(l);
-    rows.emplace_back(std::move(l), r.get());
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<Family> out;
-  auto family = [&](const char* name, auto value, auto present) {
-    Family f{name, {}};
-    append_header(f.text, f.name);
-    Sample scratch;
-    scratch.name = f.name;
-    bool any = false;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto& [labels, r] = rows[i];
-      // A later duplicate of the same series replaces the earlier one.
-      if (!present(*r) || (i + 1 < rows.size() && rows[i + 1].first == labels)) continue;
-      scratch.labels = labels;
-      scratch.value = value(*r);
-      append_series(f.text, scratch);
-      any = true;
-    }
-    if (any) out.push_back(std::move(f));
-  };
-  auto always = [](const CheckResult&) { return true; };
-  // In name order.
-  family("pgwarden_check_duration_seconds", [](const CheckResult& r) { return r.duration_seconds; }, always);
-  family("pgwarden_check_last_success_timestamp_seconds",
-         [](const CheckResult& r) { return r.last_success_timestamp; },
-         [](const CheckResult& r) { return r.last_success_timestamp > 0; });
-  family("pgwarden_check_success", [](const CheckResult& r) { return r.success ? 1.0 : 0.0; }, always);
-  return out;
+  write_self_before(nullptr);
+  return w.finish();
 }
 
 }  // namespace
+
+std::string joined(const TextPieces& pieces) {
+  size_t n = 0;
+  for (const auto& p : pieces) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (const auto& p : pieces) out += p;
+  return out;
+}
 
 std::string render_text(const std::vector<Sample>& samples) {
   std::vector<const Sample*> order;
   order.reserve(samples.size());
   for (const Sample& s : samples) order.push_back(&s);
-  return render_pointers(std::move(order));
+  return joined(render_pointers(std::move(order)));
 }
 
-std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
+TextPieces render_metrics_pieces(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
   // The store's results are immutable and shared: holding them keeps their
   // samples alive while they are rendered in place, without a copy, and
   // without holding the store's lock (a round may publish meanwhile).
@@ -235,23 +267,28 @@ std::string render_metrics(const SnapshotStore& store, const std::vector<const S
   for (const Sample& s : small) order.push_back(&s);
   // The self metrics go in as whole families unless some other sample
   // shares their names (then they are samples like the rest).
-  std::vector<Family> ahead = self_families(results);
+  const auto& self = self_metrics();
   bool shared = std::any_of(order.begin(), order.end(), [&](const Sample* s) {
-    return std::any_of(ahead.begin(), ahead.end(), [&](const Family& f) { return f.name == s->name; });
+    return std::any_of(self.begin(), self.end(), [&](const SelfMetric& m) { return s->name == m.name; });
   });
+  std::vector<Sample> self_samples;
+  std::vector<const CheckResult*> rows;
   if (shared) {
-    ahead.clear();
-    std::vector<Sample> self;
-    SnapshotStore::append_self_samples(results, self);
-    small.insert(small.end(), self.begin(), self.end());
-    order.clear();
+    SnapshotStore::append_self_samples(results, self_samples);
+    for (const Sample& s : self_samples) order.push_back(&s);
+  } else {
     for (const auto& r : results)
-      for (const Sample& s : r->samples) order.push_back(&s);
-    for (const Sample& s : small) order.push_back(&s);
+      if (r->self_metrics) rows.push_back(r.get());
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const CheckResult* a, const CheckResult* b) { return SelfKey(*a) < SelfKey(*b); });
   }
-  std::string body = render_pointers(std::move(order), ahead);
+  TextPieces body = render_pointers(std::move(order), rows);
   release_free_heap();  // the render's scratch memory is gone; give its pages back
   return body;
+}
+
+std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
+  return joined(render_metrics_pieces(store, others));
 }
 
 }  // namespace pgw

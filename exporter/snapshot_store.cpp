@@ -13,8 +13,37 @@ PGW_DESCRIBE_METRICS({
      "When the check last succeeded (Unix time)."},
 });
 
+const std::vector<SelfMetric>& self_metrics() {
+  static const std::vector<SelfMetric> table = {
+      {"pgwarden_check_duration_seconds", [](const CheckResult& r) { return r.duration_seconds; },
+       [](const CheckResult&) { return true; }},
+      {"pgwarden_check_last_success_timestamp_seconds",
+       [](const CheckResult& r) { return r.last_success_timestamp; },
+       [](const CheckResult& r) { return r.last_success_timestamp > 0; }},
+      {"pgwarden_check_success", [](const CheckResult& r) { return r.success ? 1.0 : 0.0; },
+       [](const CheckResult&) { return true; }},
+  };
+  return table;
+}
+
+void self_metric_labels(const CheckResult& r, Labels& l) {
+  l.resize(r.node.empty() ? 2 : 3);
+  l[0].first = "check";
+  l[0].second = r.check;
+  l[1].first = "cluster";
+  l[1].second = r.cluster;
+  if (!r.node.empty()) {
+    l[2].first = "node";
+    l[2].second = r.node;
+  }
+  normalize(l);  // drops an empty check or cluster
+}
+
 void SnapshotStore::put(CheckResult result) {
   Key key{result.cluster, result.node, result.check};
+  // Kept until the next run: without the spare capacity the vector grew
+  // into (at 1,000 nodes a few MB).
+  if (result.success) result.samples.shrink_to_fit();
   std::lock_guard lock(mu_);
   if (result.success) {
     result.last_success_timestamp = result.timestamp;
@@ -89,26 +118,11 @@ namespace {
 // keep their capacity from one result to the next (no allocation per sample).
 void visit_self(const CheckResult& r, Sample& scratch, const std::function<void(const Sample&)>& visit) {
   if (!r.self_metrics) return;
-  Labels& l = scratch.labels;
-  l.resize(r.node.empty() ? 2 : 3);
-  l[0].first = "check";
-  l[0].second = r.check;
-  l[1].first = "cluster";
-  l[1].second = r.cluster;
-  if (!r.node.empty()) {
-    l[2].first = "node";
-    l[2].second = r.node;
-  }
-  normalize(l);  // drops an empty check or cluster, as append_self does
-  scratch.name = "pgwarden_check_success";
-  scratch.value = r.success ? 1.0 : 0.0;
-  visit(scratch);
-  scratch.name = "pgwarden_check_duration_seconds";
-  scratch.value = r.duration_seconds;
-  visit(scratch);
-  if (r.last_success_timestamp > 0) {
-    scratch.name = "pgwarden_check_last_success_timestamp_seconds";
-    scratch.value = r.last_success_timestamp;
+  self_metric_labels(r, scratch.labels);
+  for (const SelfMetric& m : self_metrics()) {
+    if (!m.present(r)) continue;
+    scratch.name = m.name;
+    scratch.value = m.value(r);
     visit(scratch);
   }
 }

@@ -34,6 +34,20 @@ struct CheckResult {
   bool self_metrics = true;
 };
 
+// The series every check entry adds about itself (pgwarden_check_success,
+// ...), described once: the rule round and copies make samples of them,
+// /metrics writes each as a whole family.
+struct SelfMetric {
+  const char* name;
+  double (*value)(const CheckResult&);
+  bool (*present)(const CheckResult&);  // no last-success series before a first success
+};
+// In name order.
+const std::vector<SelfMetric>& self_metrics();
+// The labels of an entry's self metrics (check, cluster, and node when it
+// has one), normalized, into `out` (whose capacity is reused).
+void self_metric_labels(const CheckResult& r, Labels& out);
+
 class SnapshotStore : public SampleSource {
  public:
   using Key = std::tuple<std::string, std::string, std::string>;  // cluster, node, check

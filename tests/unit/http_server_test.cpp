@@ -27,6 +27,11 @@ class Backend : public HttpBackend {
   HttpReply handle(const HttpRequestInfo& r) override {
     if (r.path == "/api/v2/silences" && r.method == "POST")
       return {200, "application/json", "{\"got\":\"" + r.body + "\",\"f\":\"" + r.arg("filter") + "\"}", {}};
+    if (r.path == "/pieces") {
+      HttpReply reply{200, "text/plain; charset=utf-8", "ignored"};
+      reply.pieces = {"first\n", "", std::string(300000, 'x') + "\n", "last\n"};
+      return reply;
+    }
     return HttpBackend::handle(r);
   }
 };
@@ -91,6 +96,24 @@ TEST(HttpServer, OtherPathsAndMethodsGoToTheBackend) {
   EXPECT_NE(post.find("{\"got\":\"hello\",\"f\":\"a\"}"), std::string::npos) << post;
   EXPECT_EQ(exchange(s.port(), req("GET", "/nope")).rfind("HTTP/1.1 404", 0), 0u);
   EXPECT_EQ(exchange(s.port(), req("DELETE", "/metrics")).rfind("HTTP/1.1 405", 0), 0u);
+}
+
+// /metrics at 1,000 nodes is sent from its pieces without joining them:
+// the client still gets one body with its length.
+TEST(HttpServer, ABodyInPiecesArrivesWholeWithItsLength) {
+  Backend b;
+  HttpServer s("127.0.0.1:0", b);
+  const std::string body = "first\n" + std::string(300000, 'x') + "\nlast\n";
+  std::string get = exchange(s.port(), req("GET", "/pieces"));
+  ASSERT_EQ(get.rfind("HTTP/1.1 200", 0), 0u) << get.substr(0, 200);
+  auto head_end = get.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_NE(get.substr(0, head_end).find("Content-Length: " + std::to_string(body.size())), std::string::npos)
+      << get.substr(0, head_end);
+  EXPECT_EQ(get.substr(head_end + 4), body);
+  std::string head = exchange(s.port(), req("HEAD", "/pieces"));
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(head.find("first"), std::string::npos);
 }
 
 TEST(HttpServer, AnExceptionInAHandlerIsA500AndCounted) {

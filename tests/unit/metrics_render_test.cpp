@@ -110,6 +110,34 @@ TEST(MetricsRender, StoreBodyIsTheRenderOfAllItsSamples) {
   EXPECT_EQ(render_metrics(store, {&clash}), render_text(all));
 }
 
+// A large body comes in pieces of about 256 kB, each of whole lines, that
+// together are the one-string render.
+TEST(MetricsRender, ALargeBodyComesInPiecesOfWholeLines) {
+  SnapshotStore store;
+  for (int node = 0; node < 40; ++node) {
+    CheckResult r;
+    r.cluster = "c";
+    r.node = "node-" + std::to_string(node);
+    r.check = "replication";
+    r.success = true;
+    for (int i = 0; i < 200; ++i)
+      r.samples.push_back({"pgwarden_replication_lag_bytes",
+                           {{"application_name", "standby-" + std::to_string(i)}, {"cluster", "c"}, {"node", r.node}},
+                           static_cast<double>(i)});
+    store.put(std::move(r));
+  }
+  TextPieces pieces = render_metrics_pieces(store, {});
+  ASSERT_GE(pieces.size(), 2u);
+  for (const auto& p : pieces) {
+    EXPECT_LE(p.size(), 256u * 1024) << "a piece grew past its buffer";
+    ASSERT_FALSE(p.empty());
+    EXPECT_EQ(p.back(), '\n');
+  }
+  std::vector<Sample> all;
+  store.append_samples(all);
+  EXPECT_EQ(joined(pieces), render_text(all));
+}
+
 TEST(MetricsRender, StoreSequenceVisitsWhatAppendSamplesCopies) {
   SnapshotStore store;
   add_results(store);
