@@ -41,34 +41,37 @@ std::uint32_t SeriesSet::intern(const std::string& s) {
   return n;
 }
 
-SeriesSet::SeriesSet(const SampleSequence& samples) {
+SeriesSet::SeriesSet(const SampleSequence& samples, Capacity expected) {
+  if (expected.series) {
+    // A little room: a rebuild is usually a few series more or fewer.
+    pairs_.reserve(expected.pairs + expected.pairs / 16);
+    offsets_.reserve(expected.series + expected.series / 16 + 1);
+    values_.reserve(expected.series + expected.series / 16);
+  }
   // First the series as they come, each label set normalized and numbered.
-  std::vector<SymbolPair> pairs;
-  std::vector<std::uint32_t> offsets{0};
-  std::vector<double> values;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> groups;  // name symbol -> input positions
   bool name_first = true;  // every label set starts with __name__
   Labels scratch;
   const std::uint32_t name_symbol = intern(kName);
+  offsets_.push_back(0);
   samples.for_each([&](const Sample& s) {
     scratch.assign(s.labels.begin(), s.labels.end());
     scratch.emplace_back(kName, s.name);
     normalize(scratch);
-    auto i = static_cast<std::uint32_t>(values.size());
+    auto k = static_cast<std::uint32_t>(values_.size());
     std::uint32_t metric = kNoSymbol;
-    for (const auto& [k, v] : scratch) {
-      pairs.emplace_back(intern(k), intern(v));
-      if (pairs.back().first == name_symbol) metric = pairs.back().second;
+    for (const auto& [n, v] : scratch) {
+      pairs_.emplace_back(intern(n), intern(v));
+      if (pairs_.back().first == name_symbol) metric = pairs_.back().second;
     }
-    offsets.push_back(static_cast<std::uint32_t>(pairs.size()));
-    values.push_back(s.value);
+    offsets_.push_back(static_cast<std::uint32_t>(pairs_.size()));
+    values_.push_back(s.value);
     name_first = name_first && !scratch.empty() && scratch[0].first == kName;
-    groups[metric].push_back(i);
+    groups[metric].push_back(k);
   });
-  auto span_of = [&](std::uint32_t i) { return Pairs(pairs).subspan(offsets[i], offsets[i + 1] - offsets[i]); };
   // The order of Prometheus' storage: label sets compared pair by pair.
   auto less = [&](std::uint32_t a, std::uint32_t b) {
-    Pairs x = span_of(a), y = span_of(b);
+    Pairs x = stored(a), y = stored(b);
     size_t n = std::min(x.size(), y.size());
     for (size_t j = 0; j < n; ++j) {
       if (x[j].first != y[j].first) return text(x[j].first) < text(y[j].first);
@@ -76,8 +79,7 @@ SeriesSet::SeriesSet(const SampleSequence& samples) {
     }
     return x.size() < y.size();
   };
-  std::vector<std::uint32_t> order;
-  order.reserve(values.size());
+  order_.reserve(values_.size());
   if (name_first) {
     // Then the storage order is by name, and within a name by the other
     // labels: sorting each group is cheaper than sorting everything.
@@ -87,45 +89,33 @@ SeriesSet::SeriesSet(const SampleSequence& samples) {
     std::sort(names.begin(), names.end());
     for (auto& [name, idx] : names) {
       std::sort(idx->begin(), idx->end(), less);
-      order.insert(order.end(), idx->begin(), idx->end());
+      order_.insert(order_.end(), idx->begin(), idx->end());
     }
   } else {
     // A label name that sorts before "__name__" (e.g. "Zone") interleaves metrics.
-    for (std::uint32_t i = 0; i < values.size(); ++i) order.push_back(i);
-    std::sort(order.begin(), order.end(), less);
+    for (std::uint32_t k = 0; k < values_.size(); ++k) order_.push_back(k);
+    std::sort(order_.begin(), order_.end(), less);
   }
   groups.clear();
-  pairs_.reserve(pairs.size());
-  offsets_.reserve(offsets.size());
-  offsets_.push_back(0);
-  values_.reserve(values.size());
-  position_.resize(values.size());
-  for (std::uint32_t i : order) {
-    position_[i] = static_cast<std::uint32_t>(values_.size());
-    Pairs p = span_of(i);
-    pairs_.insert(pairs_.end(), p.begin(), p.end());
-    offsets_.push_back(static_cast<std::uint32_t>(pairs_.size()));
-    values_.push_back(values[i]);
-  }
-  for (size_t i = 0; i < values_.size(); ++i) by_name_[std::string(label(i, name_symbol))].push_back(i);
+  for (size_t i = 0; i < order_.size(); ++i) by_name_[std::string(label(i, name_symbol))].push_back(i);
 }
 
 bool SeriesSet::refresh(const SampleSequence& samples) {
   // One pass: the values go to a side vector and are taken only when every
   // series matched (walking the store again would make its self metrics again).
-  std::vector<double> values(position_.size());
+  std::vector<double> values(values_.size());
   const std::uint32_t name_symbol = symbol(kName);
-  size_t i = 0;
+  std::uint32_t k = 0;
   bool same = true;
   samples.for_each([&](const Sample& s) {
     if (!same) return;
-    if (i == position_.size() || !same_series(s, symbols(position_[i]), *this, name_symbol)) {
+    if (k == values.size() || !same_series(s, stored(k), *this, name_symbol)) {
       same = false;
       return;
     }
-    values[position_[i++]] = s.value;
+    values[k++] = s.value;
   });
-  if (!same || i != position_.size()) return false;
+  if (!same || k != values.size()) return false;
   values_ = std::move(values);
   return true;
 }

@@ -36,7 +36,15 @@ struct Point {
 // Labels are made on demand (labels()).
 class SeriesSet {
  public:
-  explicit SeriesSet(const SampleSequence& samples);
+  // How large the set is expected to be (e.g. the last one's size): its
+  // arrays are reserved instead of grown, so a rebuild at 1,000 nodes does
+  // not hold an array and its doubled copy at once.
+  struct Capacity {
+    size_t series = 0;
+    size_t pairs = 0;
+  };
+  explicit SeriesSet(const SampleSequence& samples) : SeriesSet(samples, Capacity{0, 0}) {}
+  SeriesSet(const SampleSequence& samples, Capacity expected);
   explicit SeriesSet(const std::vector<Sample>& samples) : SeriesSet(VectorSequence(samples)) {}
   SeriesSet(const SeriesSet&) = delete;  // symbols_ points into strings_
   SeriesSet& operator=(const SeriesSet&) = delete;
@@ -44,7 +52,8 @@ class SeriesSet {
   SeriesSet& operator=(SeriesSet&&) = default;
 
   size_t size() const { return values_.size(); }
-  double value(size_t i) const { return values_[i]; }
+  Capacity capacity_used() const { return {values_.size(), pairs_.size()}; }
+  double value(size_t i) const { return values_[order_[i]]; }
   // Series i's labels, sorted by name, with __name__ (a new copy).
   Labels labels(size_t i) const;
   // Series i's value of the label numbered `name`, or "" when it has none.
@@ -66,21 +75,26 @@ class SeriesSet {
   using SymbolPair = std::pair<std::uint32_t, std::uint32_t>;
   std::uint32_t symbol(std::string_view s) const;
   std::string_view text(std::uint32_t symbol) const { return texts_[symbol]; }
-  std::span<const SymbolPair> symbols(size_t i) const {
-    return std::span<const SymbolPair>(pairs_).subspan(offsets_[i], offsets_[i + 1] - offsets_[i]);
-  }
+  std::span<const SymbolPair> symbols(size_t i) const { return stored(order_[i]); }
 
  private:
   std::uint32_t intern(const std::string& s);
+  // The label numbers of the k-th series of the input.
+  std::span<const SymbolPair> stored(std::uint32_t k) const {
+    return std::span<const SymbolPair>(pairs_).subspan(offsets_[k], offsets_[k + 1] - offsets_[k]);
+  }
 
   std::deque<std::string> strings_;  // each distinct label name and value once
   std::unordered_map<std::string_view, std::uint32_t> symbols_;  // views into strings_
   std::vector<std::string_view> texts_;  // by symbol
+  // The series are kept in input order, each stored once (sorting a copy
+  // held two of each while the index was rebuilt); order_ gives the
+  // storage order.
   std::vector<SymbolPair> pairs_;  // all series' label numbers, series after series
-  std::vector<std::uint32_t> offsets_;  // series i's numbers are pairs_[offsets_[i], offsets_[i + 1])
-  std::vector<double> values_;
+  std::vector<std::uint32_t> offsets_;  // input series k's numbers are pairs_[offsets_[k], offsets_[k + 1])
+  std::vector<double> values_;  // by input position
+  std::vector<std::uint32_t> order_;  // input position of the i-th series in storage order
   std::unordered_map<std::string, std::vector<size_t>> by_name_;
-  std::vector<std::uint32_t> position_;  // of each input sample in the sorted order
 };
 
 }  // namespace pgw::promql

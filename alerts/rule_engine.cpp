@@ -219,8 +219,9 @@ void RuleEngine::evaluate(const SampleSequence& samples, TimePoint now) {
   if (!impl_->input || !impl_->input->refresh(samples)) {
     // The old index goes first: at 1,000 nodes each is tens of MB, and
     // holding both while the new one is built set the process's peak.
+    promql::SeriesSet::Capacity expected = impl_->input ? impl_->input->capacity_used() : promql::SeriesSet::Capacity{};
     impl_->input.reset();
-    impl_->input = std::make_unique<promql::SeriesSet>(samples);
+    impl_->input = std::make_unique<promql::SeriesSet>(samples, expected);
   }
   const promql::SeriesSet& input = *impl_->input;
   impl_->history.record(input, std::llround(t * 1000));

@@ -114,9 +114,10 @@ std::string failover_verdict_line(const std::vector<std::shared_ptr<const CheckR
   std::vector<Sample> mine;
   for (const auto& r : results) {
     if (r->cluster != cluster) continue;
-    for (const auto& s : r->samples)
+    for_each_sample(*r, [&](const Sample& s) {
       if (s.name.rfind("pgwarden_cluster_", 0) == 0 || s.name == "pgwarden_standby_replay_age_seconds")
         mine.push_back(s);
+    });
   }
   return failover_verdict_line(mine, cluster);
 }

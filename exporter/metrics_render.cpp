@@ -62,6 +62,62 @@ bool is_normalized(const Labels& labels) {
   return true;
 }
 
+// One sample to render, given by pointer, with the label pairs of its
+// store entry that it does not hold itself (CheckResult::base), or null.
+struct Item {
+  const Sample* s;
+  const Labels* base;
+};
+
+// Walks an item's label pairs in sorted order, its base merged in as
+// for_each_sample() merges it, without building them.
+class LabelCursor {
+ public:
+  explicit LabelCursor(const Item& it) : own_(it.s->labels), base_(it.base ? *it.base : none()) {}
+  const std::pair<std::string, std::string>* next() {
+    if (i_ < own_.size() && (j_ == base_.size() || !(base_[j_] < own_[i_]))) return &own_[i_++];
+    if (j_ < base_.size()) return &base_[j_++];
+    return nullptr;
+  }
+
+ private:
+  static const Labels& none() {
+    static const Labels empty;
+    return empty;
+  }
+  const Labels& own_;
+  const Labels& base_;
+  size_t i_ = 0, j_ = 0;
+};
+
+// <0, 0, >0 as a's whole label set sorts before, equal to, after b's.
+int compare_labels(const Item& a, const Item& b) {
+  if (!a.base && !b.base) return a.s->labels < b.s->labels ? -1 : (b.s->labels < a.s->labels ? 1 : 0);
+  LabelCursor x(a), y(b);
+  for (;;) {
+    const auto* p = x.next();
+    const auto* q = y.next();
+    if (!p || !q) return (p ? 1 : 0) - (q ? 1 : 0);
+    if (*p < *q) return -1;
+    if (*q < *p) return 1;
+  }
+}
+
+// Whether the item can be written as it is: normalized labels, valid names,
+// UTF-8 values.
+bool ready(const Item& it) {
+  if (!it.base) return is_normalized(it.s->labels) && renderable(*it.s);
+  if (!valid_name(it.s->name, true)) return false;
+  LabelCursor c(it);
+  const std::string* last = nullptr;
+  while (const auto* p = c.next()) {
+    if (p->second.empty() || (last && !(*last < p->first))) return false;
+    if (!valid_name(p->first, false) || !is_valid_utf8(p->second)) return false;
+    last = &p->first;
+  }
+  return true;
+}
+
 // HELP text escapes backslash and newline; label values also the quote.
 void append_escaped(std::string& out, const std::string& s, bool quote) {
   for (char c : s) {
@@ -98,21 +154,21 @@ void append_header(std::string& out, const std::string& name) {
   out += info && info->type == MetricType::Counter ? " counter\n" : " gauge\n";
 }
 
-void append_series(std::string& out, const Sample& s) {
-  out += s.name;
-  if (!s.labels.empty()) {
-    out += '{';
-    for (size_t i = 0; i < s.labels.size(); ++i) {
-      if (i) out += ',';
-      out += s.labels[i].first;
-      out += "=\"";
-      append_escaped(out, s.labels[i].second, true);
-      out += '"';
-    }
-    out += '}';
+void append_series(std::string& out, const Item& it) {
+  out += it.s->name;
+  LabelCursor c(it);
+  const char* sep = "{";
+  while (const auto* p = c.next()) {
+    out += sep;
+    out += p->first;
+    out += "=\"";
+    append_escaped(out, p->second, true);
+    out += '"';
+    sep = ",";
   }
+  if (*sep == ',') out += '}';
   out += ' ';
-  append_value(out, s.value);
+  append_value(out, it.s->value);
   out += '\n';
 }
 
@@ -187,7 +243,7 @@ void write_self_family(PieceWriter& w, const SelfMetric& m, const std::vector<co
     header = true;
     self_metric_labels(r, scratch.labels);
     scratch.value = m.value(r);
-    append_series(w.out(), scratch);
+    append_series(w.out(), Item{&scratch, nullptr});
     w.line_done();
   }
 }
@@ -197,17 +253,21 @@ void write_self_family(PieceWriter& w, const SelfMetric& m, const std::vector<co
 // copied. The self metrics of `self_rows` (sorted by SelfKey) go in as
 // whole families at their place in name order; no sample may share their
 // names.
-TextPieces render_pointers(std::vector<const Sample*> order, const std::vector<const CheckResult*>& self_rows = {}) {
+TextPieces render_items(std::vector<Item> order, const std::vector<const CheckResult*>& self_rows = {}) {
   std::deque<Sample> normalized;
-  for (auto& p : order) {
-    if (is_normalized(p->labels) && renderable(*p)) continue;
-    normalized.push_back(*p);
-    repair(normalized.back());
-    p = &normalized.back();
+  for (auto& it : order) {
+    if (ready(it)) continue;
+    Sample& copy = normalized.emplace_back();
+    copy.name = it.s->name;
+    LabelCursor c(it);
+    while (const auto* p = c.next()) copy.labels.push_back(*p);
+    copy.value = it.s->value;
+    repair(copy);
+    it = Item{&copy, nullptr};
   }
-  std::stable_sort(order.begin(), order.end(), [](const Sample* a, const Sample* b) {
-    if (a->name != b->name) return a->name < b->name;
-    return a->labels < b->labels;
+  std::stable_sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
+    if (a.s->name != b.s->name) return a.s->name < b.s->name;
+    return compare_labels(a, b) < 0;
   });
   PieceWriter w;
   const auto& self = self_metrics();
@@ -218,15 +278,16 @@ TextPieces render_pointers(std::vector<const Sample*> order, const std::vector<c
   };
   const std::string* family = nullptr;
   for (size_t i = 0; i < order.size(); ++i) {
-    const Sample& s = *order[i];
+    const Item& it = order[i];
     // A later duplicate of the same series replaces the earlier one.
-    if (i + 1 < order.size() && order[i + 1]->name == s.name && order[i + 1]->labels == s.labels) continue;
-    if (!family || *family != s.name) {
-      write_self_before(&s.name);
-      append_header(w.out(), s.name);
-      family = &s.name;
+    if (i + 1 < order.size() && order[i + 1].s->name == it.s->name && compare_labels(order[i + 1], it) == 0)
+      continue;
+    if (!family || *family != it.s->name) {
+      write_self_before(&it.s->name);
+      append_header(w.out(), it.s->name);
+      family = &it.s->name;
     }
-    append_series(w.out(), s);
+    append_series(w.out(), it);
     w.line_done();
   }
   write_self_before(nullptr);
@@ -245,10 +306,10 @@ std::string joined(const TextPieces& pieces) {
 }
 
 std::string render_text(const std::vector<Sample>& samples) {
-  std::vector<const Sample*> order;
+  std::vector<Item> order;
   order.reserve(samples.size());
-  for (const Sample& s : samples) order.push_back(&s);
-  return joined(render_pointers(std::move(order)));
+  for (const Sample& s : samples) order.push_back({&s, nullptr});
+  return joined(render_items(std::move(order)));
 }
 
 TextPieces render_metrics_pieces(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
@@ -258,31 +319,31 @@ TextPieces render_metrics_pieces(const SnapshotStore& store, const std::vector<c
   const auto results = store.results();
   std::vector<Sample> small;  // alerts, notifier, build_info
   for (const auto* s : others) s->append_samples(small);
-  std::vector<const Sample*> order;
+  std::vector<Item> order;
   size_t n = small.size();
   for (const auto& r : results) n += r->samples.size();
   order.reserve(n);
   for (const auto& r : results)
-    for (const Sample& s : r->samples) order.push_back(&s);
-  for (const Sample& s : small) order.push_back(&s);
+    for (const Sample& s : r->samples) order.push_back({&s, r->base && !r->base->empty() ? r->base.get() : nullptr});
+  for (const Sample& s : small) order.push_back({&s, nullptr});
   // The self metrics go in as whole families unless some other sample
   // shares their names (then they are samples like the rest).
   const auto& self = self_metrics();
-  bool shared = std::any_of(order.begin(), order.end(), [&](const Sample* s) {
-    return std::any_of(self.begin(), self.end(), [&](const SelfMetric& m) { return s->name == m.name; });
+  bool shared = std::any_of(order.begin(), order.end(), [&](const Item& it) {
+    return std::any_of(self.begin(), self.end(), [&](const SelfMetric& m) { return it.s->name == m.name; });
   });
   std::vector<Sample> self_samples;
   std::vector<const CheckResult*> rows;
   if (shared) {
     SnapshotStore::append_self_samples(results, self_samples);
-    for (const Sample& s : self_samples) order.push_back(&s);
+    for (const Sample& s : self_samples) order.push_back({&s, nullptr});
   } else {
     for (const auto& r : results)
       if (r->self_metrics) rows.push_back(r.get());
     std::stable_sort(rows.begin(), rows.end(),
                      [](const CheckResult* a, const CheckResult* b) { return SelfKey(*a) < SelfKey(*b); });
   }
-  TextPieces body = render_pointers(std::move(order), rows);
+  TextPieces body = render_items(std::move(order), rows);
   release_free_heap();  // the render's scratch memory is gone; give its pages back
   return body;
 }

@@ -28,6 +28,7 @@ struct NodeRuntime {
   const ClusterConfig* cluster = nullptr;
   const NodeConfig* node = nullptr;
   std::unique_ptr<PgSession> pg;
+  std::shared_ptr<const Labels> labels;  // cluster and node: every result's base
 };
 
 // A sequence of a node's checks that run one after another in one task. The
@@ -65,8 +66,11 @@ double unix_now(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
+// The labels every sample of a node's check carries (CheckResult::base).
 Labels node_labels(const ClusterConfig& c, const NodeConfig& n) {
-  return {{"cluster", c.name}, {"node", n.name}};
+  Labels l{{"cluster", c.name}, {"node", n.name}};
+  normalize(l);
+  return l;
 }
 
 // One warning when a node or check goes down, a reminder every few minutes,
@@ -121,6 +125,7 @@ Scheduler::Scheduler(const Config& config, SnapshotStore& store) : config_(confi
       rt->cluster = &cluster;
       rt->node = &node;
       rt->pg = std::make_unique<PgSession>(node.conninfo, node.password);
+      rt->labels = std::make_shared<const Labels>(node_labels(cluster, node));
       auto pg_lane = std::make_unique<Lane>();
       pg_lane->rt = rt.get();
       pg_lane->postgres = true;
@@ -405,7 +410,8 @@ void Scheduler::run_lane_check(Lane& lane, LaneRun& run, Check& check, Clock::ti
     return;
   }
 
-  VectorSink sink(node_labels(cluster, node));
+  VectorSink sink;  // the node's labels are kept once, in result.base
+  result.base = rt.labels;
   CheckContext ctx;
   ctx.cluster = &cluster;
   ctx.node = &node;
@@ -427,7 +433,8 @@ CheckResult Scheduler::connection_result(const NodeRuntime& rt) const {
   conn.success = true;
   conn.self_metrics = false;
   conn.timestamp = unix_now(std::chrono::system_clock::now());
-  VectorSink sink(node_labels(*rt.cluster, *rt.node));
+  VectorSink sink;
+  conn.base = rt.labels;
   sink.add("pgwarden_node_up", {}, rt.pg->connected() ? 1 : 0);
   sink.add("pgwarden_node_expected_role", {{"role", role_name(rt.node->role)}}, 1);
   conn.samples = std::move(sink.samples());
@@ -437,6 +444,9 @@ CheckResult Scheduler::connection_result(const NodeRuntime& rt) const {
 void Scheduler::run_cluster_checks() {
   for (const auto& cluster : config_.clusters) {
     const std::vector<Sample> samples = store_.cluster_node_samples(cluster.name);
+    Labels cluster_pair{{"cluster", cluster.name}};
+    normalize(cluster_pair);
+    const auto cluster_labels = std::make_shared<const Labels>(std::move(cluster_pair));
     for (const auto& check : cluster_checks_) {
       if (!check->applies_to_cluster(cluster)) continue;
       auto start = Clock::now();
@@ -445,7 +455,8 @@ void Scheduler::run_cluster_checks() {
       result.cluster = cluster.name;
       result.check = check->name();
       result.timestamp = unix_now(wall);
-      VectorSink sink({{"cluster", cluster.name}});
+      VectorSink sink;
+      result.base = cluster_labels;
       CheckContext ctx;
       ctx.cluster = &cluster;
       // Some also see the other cluster checks' latest results (those that

@@ -1,5 +1,7 @@
 #include "exporter/snapshot_store.h"
 
+#include <algorithm>
+
 #include "core/metric_catalog.h"
 
 namespace pgw {
@@ -12,6 +14,22 @@ PGW_DESCRIBE_METRICS({
     {"pgwarden_check_last_success_timestamp_seconds", MetricType::Gauge,
      "When the check last succeeded (Unix time)."},
 });
+
+void for_each_sample(const CheckResult& r, const std::function<void(const Sample&)>& visit) {
+  if (!r.base || r.base->empty()) {
+    for (const Sample& s : r.samples) visit(s);
+    return;
+  }
+  const Labels& base = *r.base;
+  Sample scratch;
+  for (const Sample& s : r.samples) {
+    scratch.name = s.name;
+    scratch.labels.resize(s.labels.size() + base.size());
+    std::merge(s.labels.begin(), s.labels.end(), base.begin(), base.end(), scratch.labels.begin());
+    scratch.value = s.value;
+    visit(scratch);
+  }
+}
 
 const std::vector<SelfMetric>& self_metrics() {
   static const std::vector<SelfMetric> table = {
@@ -90,7 +108,7 @@ std::vector<Sample> SnapshotStore::cluster_node_samples(const std::string& clust
   }
   std::vector<Sample> out;
   for (const auto& r : mine)
-    if (!r->node.empty() && r->success) out.insert(out.end(), r->samples.begin(), r->samples.end());
+    if (!r->node.empty() && r->success) for_each_sample(*r, [&](const Sample& s) { out.push_back(s); });
   return out;
 }
 
@@ -102,7 +120,7 @@ std::vector<Sample> SnapshotStore::cluster_scope_samples(const std::string& clus
        it != entries_.end() && std::get<0>(it->first) == cluster; ++it) {
     const auto& r = *it->second;
     if (r.node.empty() && r.success && r.check != except)
-      out.insert(out.end(), r.samples.begin(), r.samples.end());
+      for_each_sample(r, [&](const Sample& s) { out.push_back(s); });
   }
   return out;
 }
@@ -138,7 +156,7 @@ class StoreSequence : public SampleSequence {
   void for_each(const std::function<void(const Sample&)>& visit) const override {
     Sample scratch;
     for (const auto& r : results_) {
-      for (const auto& s : r->samples) visit(s);
+      for_each_sample(*r, visit);
       visit_self(*r, scratch, visit);
     }
   }
@@ -155,7 +173,7 @@ std::unique_ptr<const SampleSequence> SnapshotStore::sequence() const {
 
 void SnapshotStore::append_samples(std::vector<Sample>& out) const {
   for (const auto& r : results()) {
-    out.insert(out.end(), r->samples.begin(), r->samples.end());
+    for_each_sample(*r, [&](const Sample& s) { out.push_back(s); });
     append_self(*r, out);
   }
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,11 +29,21 @@ struct CheckResult {
   double duration_seconds = 0;
   double timestamp = 0;            // Unix time of this run
   double last_success_timestamp = 0;  // 0 = never succeeded
-  std::vector<Sample> samples;     // empty when !success
+  std::vector<Sample> samples;     // empty when !success; without the pairs of `base`
+  // Label pairs every sample has (the entry's cluster and node), kept once
+  // per node and shared by its entries instead of held by each sample: at
+  // 1,000 nodes those copies were 9 MB. Sorted by name; null when the
+  // samples hold all their labels. for_each_sample() and the store's
+  // readers give the samples whole again.
+  std::shared_ptr<const Labels> base;
   // False for the scheduler's own per-node facts (node_up...), which are
   // not a check and get no check_success series.
   bool self_metrics = true;
 };
+
+// Visits r's samples with their whole label sets (`base` merged back in,
+// through one scratch sample whose capacity is reused).
+void for_each_sample(const CheckResult& r, const std::function<void(const Sample&)>& visit);
 
 // The series every check entry adds about itself (pgwarden_check_success,
 // ...), described once: the rule round and copies make samples of them,

@@ -49,7 +49,7 @@ struct PageFacts {
         std::string& f = failing[{r->cluster, r->node}];
         f += (f.empty() ? "" : ", ") + r->check;
       }
-      for (const Sample& s : r->samples) add(s);
+      for_each_sample(*r, [&](const Sample& s) { add(s); });
     }
   }
 

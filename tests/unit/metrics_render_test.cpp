@@ -110,6 +110,66 @@ TEST(MetricsRender, StoreBodyIsTheRenderOfAllItsSamples) {
   EXPECT_EQ(render_metrics(store, {&clash}), render_text(all));
 }
 
+// The scheduler's entries keep the cluster and node labels once
+// (CheckResult::base), not in every sample: /metrics, the rule round's
+// sequence and the copies must all see whole label sets, sorted as if the
+// pairs had been in each sample, own labels sorting before, between and
+// after them.
+TEST(MetricsRender, EntriesKeepingTheirNodeLabelsApartRenderAsWholeLabelSets) {
+  SnapshotStore store;
+  auto put = [&](const std::string& node, std::vector<Sample> samples) {
+    CheckResult r;
+    r.cluster = "c";
+    r.node = node;
+    r.check = "replication";
+    r.success = true;
+    r.base = std::make_shared<const Labels>(Labels{{"cluster", "c"}, {"node", node}});
+    r.samples = std::move(samples);
+    store.put(std::move(r));
+  };
+  put("beta", {{"pgwarden_replication_lag_bytes", {{"application_name", "z"}, {"slot", "s1"}}, 1},
+               {"pgwarden_replication_lag_bytes", {{"application_name", "a"}}, 2},
+               {"pgwarden_node_up", {}, 1},
+               {"pgwarden_x", {{"bad-name", "v"}, {"mid", "m"}}, 3}});  // repaired, still with its node
+  put("alpha", {{"pgwarden_replication_lag_bytes", {{"application_name", "z"}}, 4},
+                {"pgwarden_node_up", {}, 0}});
+  CheckResult plain;  // samples holding every label themselves
+  plain.cluster = "c";
+  plain.node = "gamma";
+  plain.check = "recovery";
+  plain.success = true;
+  plain.samples = {{"pgwarden_node_up", {{"cluster", "c"}, {"node", "gamma"}}, 1}};
+  store.put(std::move(plain));
+
+  std::vector<Sample> all;
+  store.append_samples(all);
+  const Sample* lag = nullptr;
+  for (const auto& s : all)
+    if (s.name == "pgwarden_replication_lag_bytes" && s.value == 1) lag = &s;
+  ASSERT_NE(lag, nullptr);
+  EXPECT_EQ(lag->labels, (Labels{{"application_name", "z"}, {"cluster", "c"}, {"node", "beta"}, {"slot", "s1"}}));
+
+  std::string body = render_metrics(store, {});
+  EXPECT_EQ(body, render_text(all));
+  EXPECT_NE(body.find("pgwarden_node_up{cluster=\"c\",node=\"alpha\"} 0\n"
+                      "pgwarden_node_up{cluster=\"c\",node=\"beta\"} 1\n"
+                      "pgwarden_node_up{cluster=\"c\",node=\"gamma\"} 1\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("pgwarden_replication_lag_bytes{application_name=\"a\",cluster=\"c\",node=\"beta\"} 2\n"
+                      "pgwarden_replication_lag_bytes{application_name=\"z\",cluster=\"c\",node=\"alpha\"} 4\n"
+                      "pgwarden_replication_lag_bytes{application_name=\"z\",cluster=\"c\",node=\"beta\",slot=\"s1\"} 1\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("pgwarden_x{bad_name=\"v\",cluster=\"c\",mid=\"m\",node=\"beta\"} 3\n"), std::string::npos)
+      << body;
+
+  std::vector<Sample> visited;
+  store.sequence()->for_each([&](const Sample& s) { visited.push_back(s); });
+  ASSERT_EQ(visited.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(visited[i].labels, all[i].labels) << all[i].name;
+}
+
 // A large body comes in pieces of about 256 kB, each of whole lines, that
 // together are the one-string render.
 TEST(MetricsRender, ALargeBodyComesInPiecesOfWholeLines) {
