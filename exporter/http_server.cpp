@@ -116,26 +116,49 @@ struct HttpServer::Impl {
   }
 
   static void free_body(void* body) { delete static_cast<std::string*>(body); }
-  static void free_pieces(void* pieces) { delete static_cast<std::vector<std::string>*>(pieces); }
+
+  // A streamed reply: what is written and not yet sent, and the writer.
+  struct Stream {
+    std::string buf;
+    size_t sent = 0;
+    std::function<bool(std::string&)> next;
+  };
+  static constexpr size_t kStreamBlock = 64 * 1024;
+
+  static ssize_t read_stream(void* cls, uint64_t, char* out, size_t max) {
+    auto* st = static_cast<Stream*>(cls);
+    // Nothing may escape into libmicrohttpd's thread; the client gets a
+    // truncated body.
+    try {
+      while (st->sent == st->buf.size()) {
+        st->buf.clear();  // keeps its capacity for the next part
+        st->sent = 0;
+        if (!st->next(st->buf)) return MHD_CONTENT_READER_END_OF_STREAM;
+      }
+    } catch (const std::exception& e) {
+      report_internal_error("http", e.what());
+      return MHD_CONTENT_READER_END_WITH_ERROR;
+    } catch (...) {
+      report_internal_error("http", "unknown exception");
+      return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    size_t n = std::min(max, st->buf.size() - st->sent);
+    std::memcpy(out, st->buf.data() + st->sent, n);
+    st->sent += n;
+    return static_cast<ssize_t>(n);
+  }
+  static void free_stream(void* cls) { delete static_cast<Stream*>(cls); }
 
   // The response takes the body over instead of copying it: at 1,000 nodes
-  // /metrics is 8 MB, and a copy doubled each scrape's memory.
+  // a copy of /metrics doubled each scrape's memory.
   static MHD_Response* response_for(HttpReply& r) {
-#if MHD_VERSION >= 0x00097204
-    if (!r.pieces.empty()) {
-      auto* pieces = new std::vector<std::string>(std::move(r.pieces));
-      std::vector<MHD_IoVec> iov;
-      for (const auto& p : *pieces)
-        if (!p.empty()) iov.push_back({p.data(), p.size()});
-      MHD_Response* resp = MHD_create_response_from_iovec(iov.data(), static_cast<unsigned>(iov.size()),
-                                                          &free_pieces, pieces);
-      if (!resp) delete pieces;
+    if (r.stream) {
+      auto* st = new Stream{std::move(r.body), 0, std::move(r.stream)};
+      MHD_Response* resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kStreamBlock, &read_stream, st,
+                                                             &free_stream);
+      if (!resp) delete st;
       return resp;
     }
-#else
-    // No scatter-gather responses before libmicrohttpd 0.9.72: one buffer.
-    for (const auto& p : r.pieces) r.body += p;
-#endif
     auto* body = new std::string(std::move(r.body));
     MHD_Response* resp =
         MHD_create_response_from_buffer_with_free_callback_cls(body->size(), body->data(), &free_body, body);

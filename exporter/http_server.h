@@ -9,6 +9,7 @@
 // held one of its 32 threads per connection for the connection's life).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,9 +31,12 @@ struct HttpReply {
   std::string content_type;
   std::string body;
   Headers headers;  // extra response headers
-  // A large body (/metrics) as pieces sent one after the other, `body`
-  // then unused: it is built, and sent, without one buffer of megabytes.
-  std::vector<std::string> pieces;
+  // The rest of a large body, written while it is sent (/metrics at
+  // hundreds of nodes): each call appends the next part to its argument and
+  // returns false once there is none. `body` goes first. Without a length,
+  // the reply is chunked (HTTP/1.1) or ends with the connection (HTTP/1.0),
+  // as Go's net/http does with a handler that writes more than it buffers.
+  std::function<bool(std::string&)> stream;
 };
 
 // One request, as a backend's handle() sees it (already authorised).

@@ -176,33 +176,6 @@ void append_series(std::string& out, const Item& it) {
 
 namespace {
 
-// Pieces are about this long: a body of megabytes is never one buffer grown
-// (and copied) on the way, and each piece is mapped and unmapped on its own
-// (tune_allocator). A piece is closed after the line that passes the mark.
-constexpr size_t kPieceBytes = 256 * 1024;
-constexpr size_t kPieceMark = kPieceBytes - 4096;
-
-class PieceWriter {
- public:
-  PieceWriter() { cur_.reserve(kPieceBytes); }
-  std::string& out() { return cur_; }
-  // After each whole line.
-  void line_done() {
-    if (cur_.size() < kPieceMark) return;
-    pieces_.push_back(std::move(cur_));
-    cur_ = std::string();
-    cur_.reserve(kPieceBytes);
-  }
-  TextPieces finish() {
-    if (!cur_.empty()) pieces_.push_back(std::move(cur_));
-    return std::move(pieces_);
-  }
-
- private:
-  std::string cur_;
-  TextPieces pieces_;
-};
-
 // An entry's self-metric label pairs as self_metric_labels() makes them
 // (empty values dropped, in name order), compared without building strings.
 // Config names and check names are valid UTF-8, so normalize() would leave
@@ -224,132 +197,185 @@ struct SelfKey {
   bool operator==(const SelfKey& o) const { return std::equal(pairs, pairs + n, o.pairs, o.pairs + o.n); }
 };
 
-// Writes the self metrics of `rows` (entries sorted by SelfKey), each as a
-// whole family: one scratch sample instead of a Sample per series (at 1,000
-// nodes there are 36,000 of them).
-void write_self_family(PieceWriter& w, const SelfMetric& m, const std::vector<const CheckResult*>& rows) {
-  Sample scratch;
-  scratch.name = m.name;
-  bool header = false;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const CheckResult& r = *rows[i];
-    if (!m.present(r)) continue;
-    // A later duplicate of the same series replaces the earlier one.
-    bool replaced = false;
-    for (size_t j = i + 1; j < rows.size() && SelfKey(*rows[j]) == SelfKey(r) && !replaced; ++j)
-      replaced = m.present(*rows[j]);
-    if (replaced) continue;
-    if (!header) append_header(w.out(), scratch.name);
-    header = true;
-    self_metric_labels(r, scratch.labels);
-    scratch.value = m.value(r);
-    append_series(w.out(), Item{&scratch, nullptr});
-    w.line_done();
-  }
-}
-
-// Renders samples given by pointer; they must stay alive meanwhile. Only
-// samples whose labels are not yet normalized (the store's always are) are
-// copied. The self metrics of `self_rows` (sorted by SelfKey) go in as
-// whole families at their place in name order; no sample may share their
-// names.
-TextPieces render_items(std::vector<Item> order, const std::vector<const CheckResult*>& self_rows = {}) {
-  std::deque<Sample> normalized;
-  for (auto& it : order) {
-    if (ready(it)) continue;
-    Sample& copy = normalized.emplace_back();
-    copy.name = it.s->name;
-    LabelCursor c(it);
-    while (const auto* p = c.next()) copy.labels.push_back(*p);
-    copy.value = it.s->value;
-    repair(copy);
-    it = Item{&copy, nullptr};
-  }
-  std::stable_sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
-    if (a.s->name != b.s->name) return a.s->name < b.s->name;
-    return compare_labels(a, b) < 0;
-  });
-  PieceWriter w;
-  const auto& self = self_metrics();
-  auto next_self = self_rows.empty() ? self.end() : self.begin();
-  auto write_self_before = [&](const std::string* name) {
-    for (; next_self != self.end() && (!name || next_self->name < *name); ++next_self)
-      write_self_family(w, *next_self, self_rows);
-  };
-  const std::string* family = nullptr;
-  for (size_t i = 0; i < order.size(); ++i) {
-    const Item& it = order[i];
-    // A later duplicate of the same series replaces the earlier one.
-    if (i + 1 < order.size() && order[i + 1].s->name == it.s->name && compare_labels(order[i + 1], it) == 0)
-      continue;
-    if (!family || *family != it.s->name) {
-      write_self_before(&it.s->name);
-      append_header(w.out(), it.s->name);
-      family = &it.s->name;
+// Writes samples given by pointer (kept alive by the owner of the
+// ItemWriter) in sorted order, a part at a time. Only samples whose labels
+// are not yet normalized (the store's always are) are copied. The self
+// metrics of `self_rows` (sorted by SelfKey) go in as whole families at
+// their place in name order, through one scratch sample instead of a Sample
+// per series (at 1,000 nodes there are 36,000 of them); no sample may share
+// their names.
+class ItemWriter : public Exposition {
+ public:
+  ItemWriter() = default;
+  // Call once the items are in place.
+  void prepare(std::vector<Item> order, std::vector<const CheckResult*> self_rows) {
+    for (auto& it : order) {
+      if (ready(it)) continue;
+      Sample& copy = normalized_.emplace_back();
+      copy.name = it.s->name;
+      LabelCursor c(it);
+      while (const auto* p = c.next()) copy.labels.push_back(*p);
+      copy.value = it.s->value;
+      repair(copy);
+      it = Item{&copy, nullptr};
     }
-    append_series(w.out(), it);
-    w.line_done();
+    std::stable_sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
+      if (a.s->name != b.s->name) return a.s->name < b.s->name;
+      return compare_labels(a, b) < 0;
+    });
+    order_ = std::move(order);
+    rows_ = std::move(self_rows);
+    next_self_ = rows_.empty() ? self_metrics().size() : 0;
   }
-  write_self_before(nullptr);
-  return w.finish();
+
+  bool write(std::string& out, size_t bytes) override {
+    const auto& self = self_metrics();
+    const size_t start = out.size();
+    while (out.size() - start < bytes) {
+      if (in_self_) {
+        if (!write_self_row(out, self[next_self_])) {
+          in_self_ = false;
+          ++next_self_;
+        }
+        continue;
+      }
+      if (i_ < order_.size()) {
+        const Item& it = order_[i_];
+        // A later duplicate of the same series replaces the earlier one.
+        if (i_ + 1 < order_.size() && order_[i_ + 1].s->name == it.s->name && compare_labels(order_[i_ + 1], it) == 0) {
+          ++i_;
+          continue;
+        }
+        if (!family_ || *family_ != it.s->name) {
+          if (next_self_ < self.size() && self[next_self_].name < it.s->name) {
+            start_self();
+            continue;
+          }
+          append_header(out, it.s->name);
+          family_ = &it.s->name;
+        }
+        append_series(out, it);
+        ++i_;
+        continue;
+      }
+      if (next_self_ < self.size()) {
+        start_self();
+        continue;
+      }
+      break;
+    }
+    return out.size() > start;
+  }
+
+ private:
+  void start_self() {
+    in_self_ = true;
+    row_ = 0;
+    header_ = false;
+    scratch_.name = self_metrics()[next_self_].name;
+  }
+
+  // The next line of self family m; false when it has no more.
+  bool write_self_row(std::string& out, const SelfMetric& m) {
+    for (; row_ < rows_.size(); ++row_) {
+      const CheckResult& r = *rows_[row_];
+      if (!m.present(r)) continue;
+      // A later duplicate of the same series replaces the earlier one.
+      bool replaced = false;
+      for (size_t j = row_ + 1; j < rows_.size() && SelfKey(*rows_[j]) == SelfKey(r) && !replaced; ++j)
+        replaced = m.present(*rows_[j]);
+      if (replaced) continue;
+      if (!header_) append_header(out, scratch_.name);
+      header_ = true;
+      self_metric_labels(r, scratch_.labels);
+      scratch_.value = m.value(r);
+      append_series(out, Item{&scratch_, nullptr});
+      ++row_;
+      return true;
+    }
+    return false;
+  }
+
+  std::deque<Sample> normalized_;
+  std::vector<Item> order_;
+  std::vector<const CheckResult*> rows_;
+  size_t i_ = 0;                         // next item
+  const std::string* family_ = nullptr;  // name of the family being written
+  size_t next_self_ = 0;                 // next self family (index into self_metrics())
+  bool in_self_ = false;                 // writing self family next_self_
+  size_t row_ = 0;                       // its next row
+  bool header_ = false;                  // its header written
+  Sample scratch_;
+};
+
+// The store's body: holds the results (immutable and shared, so their
+// samples are read in place without a copy and without the store's lock:
+// a round may publish meanwhile) and the other sources' samples.
+class StoreExposition : public ItemWriter {
+ public:
+  StoreExposition(const SnapshotStore& store, const std::vector<const SampleSource*>& others)
+      : results_(store.results()) {
+    for (const auto* s : others) s->append_samples(small_);  // alerts, notifier, build_info
+    std::vector<Item> order;
+    size_t n = small_.size();
+    for (const auto& r : results_) n += r->samples.size();
+    order.reserve(n);
+    for (const auto& r : results_)
+      for (const Sample& s : r->samples) order.push_back({&s, r->base && !r->base->empty() ? r->base.get() : nullptr});
+    for (const Sample& s : small_) order.push_back({&s, nullptr});
+    // The self metrics go in as whole families unless some other sample
+    // shares their names (then they are samples like the rest).
+    const auto& self = self_metrics();
+    bool shared = std::any_of(order.begin(), order.end(), [&](const Item& it) {
+      return std::any_of(self.begin(), self.end(), [&](const SelfMetric& m) { return it.s->name == m.name; });
+    });
+    std::vector<const CheckResult*> rows;
+    if (shared) {
+      SnapshotStore::append_self_samples(results_, self_samples_);
+      for (const Sample& s : self_samples_) order.push_back({&s, nullptr});
+    } else {
+      for (const auto& r : results_)
+        if (r->self_metrics) rows.push_back(r.get());
+      std::stable_sort(rows.begin(), rows.end(),
+                       [](const CheckResult* a, const CheckResult* b) { return SelfKey(*a) < SelfKey(*b); });
+    }
+    prepare(std::move(order), std::move(rows));
+  }
+  ~StoreExposition() override {
+    release_free_heap();  // the render's scratch memory is gone; give its pages back
+  }
+
+ private:
+  std::vector<std::shared_ptr<const CheckResult>> results_;
+  std::vector<Sample> small_;
+  std::vector<Sample> self_samples_;
+};
+
+std::string drained(Exposition& e) {
+  std::string out;
+  while (e.write(out, 1 << 20)) {
+  }
+  return out;
 }
 
 }  // namespace
-
-std::string joined(const TextPieces& pieces) {
-  size_t n = 0;
-  for (const auto& p : pieces) n += p.size();
-  std::string out;
-  out.reserve(n);
-  for (const auto& p : pieces) out += p;
-  return out;
-}
 
 std::string render_text(const std::vector<Sample>& samples) {
   std::vector<Item> order;
   order.reserve(samples.size());
   for (const Sample& s : samples) order.push_back({&s, nullptr});
-  return joined(render_items(std::move(order)));
+  ItemWriter w;
+  w.prepare(std::move(order), {});
+  return drained(w);
 }
 
-TextPieces render_metrics_pieces(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
-  // The store's results are immutable and shared: holding them keeps their
-  // samples alive while they are rendered in place, without a copy, and
-  // without holding the store's lock (a round may publish meanwhile).
-  const auto results = store.results();
-  std::vector<Sample> small;  // alerts, notifier, build_info
-  for (const auto* s : others) s->append_samples(small);
-  std::vector<Item> order;
-  size_t n = small.size();
-  for (const auto& r : results) n += r->samples.size();
-  order.reserve(n);
-  for (const auto& r : results)
-    for (const Sample& s : r->samples) order.push_back({&s, r->base && !r->base->empty() ? r->base.get() : nullptr});
-  for (const Sample& s : small) order.push_back({&s, nullptr});
-  // The self metrics go in as whole families unless some other sample
-  // shares their names (then they are samples like the rest).
-  const auto& self = self_metrics();
-  bool shared = std::any_of(order.begin(), order.end(), [&](const Item& it) {
-    return std::any_of(self.begin(), self.end(), [&](const SelfMetric& m) { return it.s->name == m.name; });
-  });
-  std::vector<Sample> self_samples;
-  std::vector<const CheckResult*> rows;
-  if (shared) {
-    SnapshotStore::append_self_samples(results, self_samples);
-    for (const Sample& s : self_samples) order.push_back({&s, nullptr});
-  } else {
-    for (const auto& r : results)
-      if (r->self_metrics) rows.push_back(r.get());
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const CheckResult* a, const CheckResult* b) { return SelfKey(*a) < SelfKey(*b); });
-  }
-  TextPieces body = render_items(std::move(order), rows);
-  release_free_heap();  // the render's scratch memory is gone; give its pages back
-  return body;
+std::unique_ptr<Exposition> expose_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
+  return std::make_unique<StoreExposition>(store, others);
 }
 
 std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others) {
-  return joined(render_metrics_pieces(store, others));
+  auto e = expose_metrics(store, others);
+  return drained(*e);
 }
 
 }  // namespace pgw

@@ -170,9 +170,9 @@ TEST(MetricsRender, EntriesKeepingTheirNodeLabelsApartRenderAsWholeLabelSets) {
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(visited[i].labels, all[i].labels) << all[i].name;
 }
 
-// A large body comes in pieces of about 256 kB, each of whole lines, that
-// together are the one-string render.
-TEST(MetricsRender, ALargeBodyComesInPiecesOfWholeLines) {
+// A large body is written a part at a time, each of whole lines and about
+// the size asked for, that together are the one-string render.
+TEST(MetricsRender, ALargeBodyIsWrittenInPartsOfWholeLines) {
   SnapshotStore store;
   for (int node = 0; node < 40; ++node) {
     CheckResult r;
@@ -180,22 +180,29 @@ TEST(MetricsRender, ALargeBodyComesInPiecesOfWholeLines) {
     r.node = "node-" + std::to_string(node);
     r.check = "replication";
     r.success = true;
+    r.base = std::make_shared<const Labels>(Labels{{"cluster", "c"}, {"node", r.node}});
     for (int i = 0; i < 200; ++i)
-      r.samples.push_back({"pgwarden_replication_lag_bytes",
-                           {{"application_name", "standby-" + std::to_string(i)}, {"cluster", "c"}, {"node", r.node}},
+      r.samples.push_back({"pgwarden_replication_lag_bytes", {{"application_name", "standby-" + std::to_string(i)}},
                            static_cast<double>(i)});
     store.put(std::move(r));
   }
-  TextPieces pieces = render_metrics_pieces(store, {});
-  ASSERT_GE(pieces.size(), 2u);
-  for (const auto& p : pieces) {
-    EXPECT_LE(p.size(), 256u * 1024) << "a piece grew past its buffer";
-    ASSERT_FALSE(p.empty());
-    EXPECT_EQ(p.back(), '\n');
+  auto e = expose_metrics(store, {});
+  std::string whole;
+  std::vector<size_t> sizes;
+  for (std::string part; e->write(part, 64 * 1024); part.clear()) {
+    sizes.push_back(part.size());
+    ASSERT_EQ(part.back(), '\n');
+    whole += part;
+  }
+  EXPECT_FALSE(e->write(whole, 1)) << "nothing after the end";
+  ASSERT_GE(sizes.size(), 8u);
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) {  // the last may be short
+    EXPECT_GE(sizes[i], 64u * 1024);
+    EXPECT_LT(sizes[i], 64u * 1024 + 200) << "a part is at most one line longer than asked";
   }
   std::vector<Sample> all;
   store.append_samples(all);
-  EXPECT_EQ(joined(pieces), render_text(all));
+  EXPECT_EQ(whole, render_text(all));
 }
 
 TEST(MetricsRender, StoreSequenceVisitsWhatAppendSamplesCopies) {
