@@ -122,18 +122,33 @@ struct HttpServer::Impl {
     std::string buf;
     size_t sent = 0;
     std::function<bool(std::string&)> next;
+    bool done = false;
   };
   static constexpr size_t kStreamBlock = 64 * 1024;
 
+  // Fills libmicrohttpd's block whole (a short block would go out as a
+  // small packet of its own), writing the next part whenever the last one
+  // is sent.
   static ssize_t read_stream(void* cls, uint64_t, char* out, size_t max) {
     auto* st = static_cast<Stream*>(cls);
+    size_t n = 0;
     // Nothing may escape into libmicrohttpd's thread; the client gets a
     // truncated body.
     try {
-      while (st->sent == st->buf.size()) {
-        st->buf.clear();  // keeps its capacity for the next part
-        st->sent = 0;
-        if (!st->next(st->buf)) return MHD_CONTENT_READER_END_OF_STREAM;
+      while (n < max) {
+        if (st->sent == st->buf.size()) {
+          st->buf.clear();  // keeps its capacity for the next part
+          st->sent = 0;
+          if (st->done || !st->next(st->buf)) {
+            st->done = true;
+            break;
+          }
+          continue;
+        }
+        size_t k = std::min(max - n, st->buf.size() - st->sent);
+        std::memcpy(out + n, st->buf.data() + st->sent, k);
+        st->sent += k;
+        n += k;
       }
     } catch (const std::exception& e) {
       report_internal_error("http", e.what());
@@ -142,10 +157,7 @@ struct HttpServer::Impl {
       report_internal_error("http", "unknown exception");
       return MHD_CONTENT_READER_END_WITH_ERROR;
     }
-    size_t n = std::min(max, st->buf.size() - st->sent);
-    std::memcpy(out, st->buf.data() + st->sent, n);
-    st->sent += n;
-    return static_cast<ssize_t>(n);
+    return n ? static_cast<ssize_t>(n) : MHD_CONTENT_READER_END_OF_STREAM;
   }
   static void free_stream(void* cls) { delete static_cast<Stream*>(cls); }
 
@@ -153,7 +165,7 @@ struct HttpServer::Impl {
   // a copy of /metrics doubled each scrape's memory.
   static MHD_Response* response_for(HttpReply& r) {
     if (r.stream) {
-      auto* st = new Stream{std::move(r.body), 0, std::move(r.stream)};
+      auto* st = new Stream{std::move(r.body), 0, std::move(r.stream), false};
       MHD_Response* resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kStreamBlock, &read_stream, st,
                                                              &free_stream);
       if (!resp) delete st;
