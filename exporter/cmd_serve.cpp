@@ -107,9 +107,9 @@ class Service : public HttpBackend {
     std::shared_ptr<Exposition> body = expose_metrics(store_, others);
     HttpReply reply{200, "text/plain; version=0.0.4; charset=utf-8"};
     // A body that fits in 256 kB goes out whole, with its length; a larger
-    // one (hundreds of nodes) is sent while it is written, 64 kB at a time,
+    // one (hundreds of nodes) is sent while it is written, 256 kB at a time,
     // instead of being held whole (7.7 MB at 1,000 nodes).
-    constexpr size_t kWhole = 256 * 1024, kPart = 64 * 1024;
+    constexpr size_t kWhole = 256 * 1024, kPart = 256 * 1024;
     bool larger = body->write(reply.body, kWhole) && body->write(reply.body, 1);
     if (larger) reply.stream = [body](std::string& out) { return body->write(out, kPart); };
     return reply;

@@ -124,7 +124,7 @@ struct HttpServer::Impl {
     std::function<bool(std::string&)> next;
     bool done = false;
   };
-  static constexpr size_t kStreamBlock = 64 * 1024;
+  static constexpr size_t kStreamBlock = 256 * 1024;
 
   // Fills libmicrohttpd's block whole (a short block would go out as a
   // small packet of its own), writing the next part whenever the last one
