@@ -1,6 +1,7 @@
 // PgSession: libpq driven through its non-blocking API so that every wait is
 // a poll() bounded by the caller's deadline. See pg_client.h for the contract.
 #include "checks/pg_client.h"
+#include "core/mapped_buffers.h"
 #include "core/utf8.h"
 
 #include <libpq-fe.h>
@@ -209,7 +210,10 @@ struct PgSession::Impl {
     // Known limit: libpq resolves a host name with a blocking getaddrinfo()
     // inside PQconnectPoll, so a hanging DNS server is not bounded by the
     // deadline; hostaddr= (or an IP in host=) avoids the lookup.
-    conn = PQconnectStartParams(kw.data(), val.data(), /*expand_dbname=*/1);
+    {
+      MappedBuffers mapped;  // the session's 16 kB buffers hold only the pages they touch
+      conn = PQconnectStartParams(kw.data(), val.data(), /*expand_dbname=*/1);
+    }
     if (!conn) throw PgError("out of memory creating a PostgreSQL connection");
     if (PQstatus(conn) == CONNECTION_BAD) fail("invalid connection options");
 

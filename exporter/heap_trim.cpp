@@ -1,5 +1,7 @@
 #include "exporter/heap_trim.h"
 
+#include "core/mapped_buffers.h"
+
 #include <cstdlib>  // defines __GLIBC__ on glibc systems
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -16,7 +18,7 @@ void release_free_heap() {
 void tune_allocator() {
 #if defined(__GLIBC__)
   if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
-  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 16 * 1024);
+  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) MappedBuffers::set_usual_threshold(256 * 1024);
 #endif
 }
 

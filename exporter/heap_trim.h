@@ -15,13 +15,10 @@ void release_free_heap();
 //   its own (up to 8 per core), and samples made on 8 workers and freed by
 //   the next round fragmented them all: at 1,000 nodes 140 MB resident for
 //   83 MB in use (bench/RESULTS.md);
-// - buffers of 16 kB and more are mapped and unmapped on their own instead
-//   of left in an arena after use (the /metrics pieces, a round's index
-//   arrays), so they hold only the pages they touch: libpq gives every
-//   session a 16 kB input and a 16 kB output buffer, and from an arena
-//   their untouched pages were often resident already (1,000 sessions: 5 MB
-//   of the resident set). A fixed threshold also stops glibc raising it
-//   after each free.
+// - buffers of 256 kB and more (a round's index arrays, /metrics parts)
+//   are mapped and unmapped on their own instead of left in an arena after
+//   use; a fixed threshold also stops glibc raising it after each free.
+//   While a session connects, 16 kB (core/mapped_buffers.h says why).
 // MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ in the environment win. A no-op
 // on other C libraries.
 void tune_allocator();

@@ -228,9 +228,18 @@ class ItemWriter : public Exposition {
     next_self_ = rows_.empty() ? self_metrics().size() : 0;
   }
 
+  // Bytes written so far.
+  size_t written() const { return written_; }
+
   bool write(std::string& out, size_t bytes) override {
     const auto& self = self_metrics();
     const size_t start = out.size();
+    struct Count {
+      const std::string& out;
+      size_t start;
+      size_t& written;
+      ~Count() { written += out.size() - start; }
+    } count{out, start, written_};
     while (out.size() - start < bytes) {
       if (in_self_) {
         if (!write_self_row(out, self[next_self_])) {
@@ -299,6 +308,7 @@ class ItemWriter : public Exposition {
   std::deque<Sample> normalized_;
   std::vector<Item> order_;
   std::vector<const CheckResult*> rows_;
+  size_t written_ = 0;
   size_t i_ = 0;                         // next item
   const std::string* family_ = nullptr;  // name of the family being written
   size_t next_self_ = 0;                 // next self family (index into self_metrics())
@@ -308,10 +318,23 @@ class ItemWriter : public Exposition {
   Sample scratch_;
 };
 
+// Gives freed heap back to the operating system when destroyed after a
+// large render: as a base declared before the writer, it is destroyed after
+// the writer's and the exposition's scratch memory is freed.
+class TrimAfterLargeRender {
+ public:
+  ~TrimAfterLargeRender() {
+    if (large_) release_free_heap();
+  }
+
+ protected:
+  bool large_ = false;
+};
+
 // The store's body: holds the results (immutable and shared, so their
 // samples are read in place without a copy and without the store's lock:
 // a round may publish meanwhile) and the other sources' samples.
-class StoreExposition : public ItemWriter {
+class StoreExposition : private TrimAfterLargeRender, public ItemWriter {
  public:
   StoreExposition(const SnapshotStore& store, const std::vector<const SampleSource*>& others)
       : results_(store.results()) {
@@ -342,7 +365,9 @@ class StoreExposition : public ItemWriter {
     prepare(std::move(order), std::move(rows));
   }
   ~StoreExposition() override {
-    release_free_heap();  // the render's scratch memory is gone; give its pages back
+    // A small body's scratch is a few kB that the next scrape reuses: a trim
+    // would only cost it time.
+    large_ = written() >= 1024 * 1024;
   }
 
  private:

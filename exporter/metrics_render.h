@@ -29,8 +29,8 @@ class Exposition {
 
 // The /metrics body: the store's check samples (read in place) and self
 // metrics, plus the samples of `others` (copied now: the exposition needs
-// neither `store` nor `others` afterwards). Gives the render's scratch
-// memory back to the operating system when destroyed.
+// neither `store` nor `others` afterwards). After a large body it gives the
+// render's scratch memory back to the operating system when destroyed.
 std::unique_ptr<Exposition> expose_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others);
 // The same body as one string.
 std::string render_metrics(const SnapshotStore& store, const std::vector<const SampleSource*>& others);
