@@ -234,12 +234,6 @@ class ItemWriter : public Exposition {
   bool write(std::string& out, size_t bytes) override {
     const auto& self = self_metrics();
     const size_t start = out.size();
-    struct Count {
-      const std::string& out;
-      size_t start;
-      size_t& written;
-      ~Count() { written += out.size() - start; }
-    } count{out, start, written_};
     while (out.size() - start < bytes) {
       if (in_self_) {
         if (!write_self_row(out, self[next_self_])) {
@@ -273,6 +267,7 @@ class ItemWriter : public Exposition {
       }
       break;
     }
+    written_ += out.size() - start;
     return out.size() > start;
   }
 
